@@ -1,0 +1,73 @@
+// swift-tools-version: 6.0
+//
+// VAEKit: data-parallel VAE training and explanation (influence, OOD) in Swift.
+// Dependency rule (docs: ../shared/DESIGN.md): a target imports only targets above it.
+//
+//   COpenBLAS, CMPI, CHDF5          system libraries through shim headers
+//   TensorCore                      → COpenBLAS
+//   Autodiff                        → TensorCore
+//   NN                              → Autodiff
+//   Models                          → NN
+//   Storage                         → CHDF5, TensorCore
+//   Cluster                         → CMPI
+//   Datasets                        → TensorCore, Storage
+//   Runs                            → Models, Datasets, Cluster, Storage
+//   Training, Influence, OOD        → Runs
+//   Reports                         → Influence, OOD, TensorCore
+//   vaekit                          → everything, swift-argument-parser
+import PackageDescription
+
+let package = Package(
+    name: "VAEKit",
+    products: [
+        .executable(name: "vaekit", targets: ["vaekit"])
+    ],
+    dependencies: [
+        // The command line: subcommands, typed options, generated help.
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0")
+    ],
+    targets: [
+        // MARK: - System libraries (Debian packages, found by pkg-config)
+        .systemLibrary(
+            name: "COpenBLAS", pkgConfig: "openblas",
+            providers: [.apt(["libopenblas-dev"])]),
+        .systemLibrary(
+            name: "CMPI", pkgConfig: "ompi-c",
+            providers: [.apt(["libopenmpi-dev"])]),
+        .systemLibrary(
+            name: "CHDF5", pkgConfig: "hdf5",
+            providers: [.apt(["libhdf5-dev"])]),
+
+        // MARK: - Engine
+        .target(name: "TensorCore", dependencies: ["COpenBLAS"]),
+        .target(name: "Autodiff", dependencies: ["TensorCore"]),
+        .target(name: "NN", dependencies: ["Autodiff"]),
+
+        // MARK: - VAE models, storage, cluster, data
+        .target(name: "Models", dependencies: ["NN"]),
+        .target(name: "Storage", dependencies: ["CHDF5", "TensorCore"]),
+        .target(name: "Cluster", dependencies: ["CMPI"]),
+        .target(name: "Datasets", dependencies: ["TensorCore", "Storage"]),
+
+        // MARK: - Commands' shared run logic and the commands' engines
+        .target(name: "Runs", dependencies: ["Models", "Datasets", "Cluster", "Storage"]),
+        .target(name: "Training", dependencies: ["Runs"]),
+        .target(name: "Influence", dependencies: ["Runs"]),
+        .target(name: "OOD", dependencies: ["Runs"]),
+        .target(name: "Reports", dependencies: ["Influence", "OOD", "TensorCore"]),
+
+        // MARK: - Command-line tool
+        .executableTarget(
+            name: "vaekit",
+            dependencies: [
+                "TensorCore", "Autodiff", "NN", "Models", "Storage", "Cluster", "Datasets",
+                "Runs", "Training", "Influence", "OOD", "Reports", "COpenBLAS",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]),
+
+        // MARK: - Tests
+        .testTarget(name: "TensorCoreTests", dependencies: ["TensorCore"]),
+        .testTarget(name: "AutodiffTests", dependencies: ["Autodiff", "TensorCore"]),
+        .testTarget(name: "NNTests", dependencies: ["NN", "Autodiff", "TensorCore"]),
+    ]
+)

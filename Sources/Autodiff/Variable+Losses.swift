@@ -1,0 +1,61 @@
+// Likelihood terms as primitives with stable forward kernels. Their VJPs are written in
+// differentiable ops (σ, softmax via exp), so second derivatives exist.
+
+import TensorCore
+
+/// Elementwise binary cross-entropy of logits `z` against targets `t ∈ [0, 1]`:
+/// `max(z, 0) − z·t + log(1 + e^−|z|)` (= −[t log σ(z) + (1 − t) log(1 − σ(z))]).
+///
+/// ∂/∂z = σ(z) − t and ∂/∂t = −z.
+/// - Parameters:
+///   - logits: any shape.
+///   - targets: the same shape as `logits`.
+/// - Returns: per-element losses, the shape of `logits`.
+public func binaryCrossEntropy(logits: Variable, targets: Variable) -> Variable {
+    precondition(
+        logits.shape == targets.shape, "BCE: logits \(logits.shape) vs targets \(targets.shape)")
+    let loss = logits.value.softplus() - logits.value * targets.value
+    return Variable.record(loss, operation: "bceWithLogits", inputs: [logits, targets]) {
+        g, x, _, needed in
+        [
+            needed[0] ? g * (x[0].sigmoid() - x[1]) : nil,
+            needed[1] ? -(g * x[0]) : nil,
+        ]
+    }
+}
+
+/// Categorical cross-entropy of logits against integer class labels along `axis`:
+/// `logSumExp(z) − z[label]`.
+///
+/// ∂/∂z = softmax(z) − onehot(label).
+/// - Parameters:
+///   - logits: `[…, K, …]` with K classes along `axis`.
+///   - labels: class indices in `0..<K`, one per element of the result, row-major.
+///   - axis: the class axis.
+/// - Returns: losses with `axis` removed.
+public func crossEntropy(logits: Variable, labels: [Int], alongAxis axis: Int) -> Variable {
+    let axis = axis < 0 ? axis + logits.rank : axis
+    let classes = logits.shape[axis]
+    let outer = Tensor.elementCount(Array(logits.shape[..<axis]))
+    let inner = Tensor.elementCount(Array(logits.shape[(axis + 1)...]))
+    precondition(labels.count == outer * inner, "\(labels.count) labels for \(outer * inner) rows")
+    var oneHot = Tensor.zeros(logits.shape)
+    oneHot.withUnsafeMutableBufferPointer { buffer in
+        for o in 0..<outer {
+            for i in 0..<inner {
+                let label = labels[o * inner + i]
+                precondition(label >= 0 && label < classes, "label \(label) outside 0..<\(classes)")
+                buffer[(o * classes + label) * inner + i] = 1
+            }
+        }
+    }
+    let picked = (logits.value * oneHot).sum(alongAxes: [axis])
+    let loss = logits.value.logSumExp(alongAxis: axis) - picked
+    var kept = logits.shape
+    kept[axis] = 1
+    let target = Variable(oneHot)
+    return Variable.record(loss, operation: "crossEntropyWithLogits", inputs: [logits]) {
+        g, x, _, _ in
+        [g.reshaped(to: kept) * (x[0].softmax(alongAxis: axis) - target)]
+    }
+}

@@ -1,0 +1,60 @@
+// 2-D convolution layer (PyTorch's Conv2d, dilation 1, groups 1) over NCHW inputs.
+
+import Autodiff
+import TensorCore
+
+/// `y = conv2d(x, W) + b` with W: `[Cout, Cin, k, k]`.
+public struct Conv2d: Layer {
+    /// The layer's name.
+    public let name: String
+    /// Channels in and out, square kernel size, stride and padding.
+    public let inputChannels: Int
+    public let outputChannels: Int
+    public let kernelSize: Int
+    public let stride: Int
+    public let padding: Int
+    /// `[Cout, Cin, k, k]`.
+    public let weight: ParameterID
+    /// `[Cout]` or nil.
+    public let bias: ParameterID?
+
+    /// Registers the layer's parameters (PyTorch's default initialization, fan-in Cin·k²).
+    public init(
+        _ name: String, inputChannels: Int, outputChannels: Int, kernelSize: Int, stride: Int = 1,
+        padding: Int = 0, bias: Bool = true, initializer: Initializer = .pytorchDefault,
+        in builder: inout ParameterArenaBuilder
+    ) {
+        self.name = name
+        self.inputChannels = inputChannels
+        self.outputChannels = outputChannels
+        self.kernelSize = kernelSize
+        self.stride = stride
+        self.padding = padding
+        let fanIn = inputChannels * kernelSize * kernelSize
+        weight = builder.register(
+            "\(name).weight", shape: [outputChannels, inputChannels, kernelSize, kernelSize],
+            initializer: initializer, fanIn: fanIn)
+        self.bias =
+            bias
+            ? builder.register(
+                "\(name).bias", shape: [outputChannels], initializer: .pytorchDefault, fanIn: fanIn)
+            : nil
+    }
+
+    /// - Parameter input: `[B, Cin, H, W]`.
+    /// - Returns: `[B, Cout, Hout, Wout]`.
+    public func callAsFunction(_ input: Variable, _ pass: ForwardPass) -> Variable {
+        precondition(
+            input.rank == 4 && input.shape[1] == inputChannels,
+            "\(name): input \(input.shape), expected [B, \(inputChannels), H, W]")
+        let trace = conv2dTrace(
+            input, weight: pass[weight], bias: bias.map { pass[$0] }, stride: stride,
+            padding: padding)
+        pass.record(
+            ForwardPass.CaptureRecord(
+                layer: name, inputs: trace.gemmInput, output: trace.gemmOutput,
+                positions: trace.gemmInput.shape[1], layout: .outputByInput, weight: weight,
+                bias: bias, outputIsChannelsFirst: false))
+        return trace.output
+    }
+}

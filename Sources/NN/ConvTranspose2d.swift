@@ -1,0 +1,74 @@
+// Transposed 2-D convolution layer (PyTorch's ConvTranspose2d, dilation 1, groups 1).
+
+import Autodiff
+import TensorCore
+
+/// `y = convTranspose2d(x, W) + b` with W: `[Cin, Cout, k, k]`.
+public struct ConvTranspose2d: Layer {
+    /// The layer's name.
+    public let name: String
+    /// Channels in and out, square kernel size, stride, padding and output padding.
+    public let inputChannels: Int
+    public let outputChannels: Int
+    public let kernelSize: Int
+    public let stride: Int
+    public let padding: Int
+    public let outputPadding: Int
+    /// `[Cin, Cout, k, k]`.
+    public let weight: ParameterID
+    /// `[Cout]` or nil.
+    public let bias: ParameterID?
+
+    /// Registers the layer's parameters. PyTorch computes the fan-in of a transposed
+    /// convolution's weight from its second axis: Cout·k².
+    public init(
+        _ name: String, inputChannels: Int, outputChannels: Int, kernelSize: Int, stride: Int = 1,
+        padding: Int = 0, outputPadding: Int = 0, bias: Bool = true,
+        initializer: Initializer = .pytorchDefault, in builder: inout ParameterArenaBuilder
+    ) {
+        self.name = name
+        self.inputChannels = inputChannels
+        self.outputChannels = outputChannels
+        self.kernelSize = kernelSize
+        self.stride = stride
+        self.padding = padding
+        self.outputPadding = outputPadding
+        let fanIn = outputChannels * kernelSize * kernelSize
+        weight = builder.register(
+            "\(name).weight", shape: [inputChannels, outputChannels, kernelSize, kernelSize],
+            initializer: initializer, fanIn: fanIn)
+        self.bias =
+            bias
+            ? builder.register(
+                "\(name).bias", shape: [outputChannels], initializer: .pytorchDefault, fanIn: fanIn)
+            : nil
+    }
+
+    /// - Parameter input: `[B, Cin, H, W]`.
+    /// - Returns: `[B, Cout, Hout, Wout]`, `Hout = (H − 1)·stride − 2·padding + k + outputPadding`.
+    public func callAsFunction(_ input: Variable, _ pass: ForwardPass) -> Variable {
+        precondition(
+            input.rank == 4 && input.shape[1] == inputChannels,
+            "\(name): input \(input.shape), expected [B, \(inputChannels), H, W]")
+        let trace = convTranspose2dTrace(
+            input, weight: pass[weight], bias: bias.map { pass[$0] }, stride: stride,
+            padding: padding, outputPadding: outputPadding)
+        // Weight: G_i = A_iᵀ Δ_i with A the input pixels and Δ the gradient of the columns.
+        pass.record(
+            ForwardPass.CaptureRecord(
+                layer: name, inputs: trace.gemmInput, output: trace.gemmOutput,
+                positions: trace.gemmInput.shape[1], layout: .inputByOutput, weight: weight,
+                bias: nil, outputIsChannelsFirst: false))
+        if let bias {
+            // Bias: the gradient of the output image summed over its positions.
+            let batch = input.shape[0]
+            let positions = trace.output.count / (batch * outputChannels)
+            pass.record(
+                ForwardPass.CaptureRecord(
+                    layer: "\(name).bias", inputs: Tensor.zeros([batch, positions, 0]),
+                    output: trace.output, positions: positions, layout: .outputByInput,
+                    weight: nil, bias: bias, outputIsChannelsFirst: true))
+        }
+        return trace.output
+    }
+}

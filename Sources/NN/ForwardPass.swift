@@ -1,0 +1,134 @@
+// One forward pass over an arena: the parameters as graph leaves, and, on request, what each
+// layer needs to hand out per-example gradients after one batched backward pass.
+
+import Autodiff
+import TensorCore
+
+/// Binds an arena's parameters for one forward/backward pass.
+///
+/// ```swift
+/// let pass = ForwardPass(arena: arena, capturePerExample: true)
+/// let loss = model(x, pass).sum()          // a sum of per-example losses
+/// let factors = pass.backward(loss)        // arena.gradients filled; factors per layer
+/// ```
+public final class ForwardPass {
+    /// A layer's record for per-example capture.
+    struct CaptureRecord {
+        var layer: String
+        /// A without the ones column: `[B, L, a]`.
+        var inputs: Tensor
+        /// The variable whose gradient is Δ; reshaped to `[B, L, d]` after backward.
+        var output: Variable
+        var positions: Int
+        var layout: GradientFactor.Layout
+        var weight: ParameterID?
+        var bias: ParameterID?
+        /// Whether the output's `[B, d, L]` layout must be permuted to `[B, L, d]`.
+        var outputIsChannelsFirst: Bool
+    }
+
+    /// The parameters.
+    public let arena: ParameterArena
+    /// Whether layers record per-example factors.
+    public let capturePerExample: Bool
+    private let parameters: [Variable]
+    private(set) var records: [CaptureRecord] = []
+
+    /// Binds `arena`; parameters require gradients when `trainable`.
+    public init(arena: ParameterArena, trainable: Bool = true, capturePerExample: Bool = false) {
+        self.arena = arena
+        self.capturePerExample = capturePerExample
+        parameters = arena.entries.indices.map {
+            Variable(arena.value(ParameterID(index: $0)), requiresGradient: trainable)
+        }
+    }
+
+    /// The variable of parameter `id`.
+    public subscript(_ id: ParameterID) -> Variable { parameters[id.index] }
+
+    /// Every parameter variable, in arena order.
+    public var parameterVariables: [Variable] { parameters }
+
+    func record(_ record: CaptureRecord) {
+        if capturePerExample { records.append(record) }
+    }
+
+    /// Backpropagates `loss` (any shape; `seed` is its cotangent, ones by default), writes
+    /// every parameter's gradient into `arena.gradients`, and returns the per-example factors
+    /// of each capturing layer (empty unless `capturePerExample`).
+    @discardableResult
+    public func backward(_ loss: Variable, seed: Tensor? = nil) -> [GradientFactor] {
+        let captured = records.map { $0.output }
+        let all = gradients(of: loss, wrt: parameters + captured, seed: seed)
+        for (index, gradient) in all.prefix(parameters.count).enumerated() {
+            let offset = arena.entries[index].offset
+            gradient.value.withUnsafeBufferPointer { source in
+                if let base = source.baseAddress {
+                    (arena.gradients.pointer + offset).update(from: base, count: source.count)
+                }
+            }
+        }
+        return zip(records, all.suffix(captured.count)).map { record, gradient in
+            factor(record, outputGradient: gradient.value)
+        }
+    }
+
+    private func factor(_ record: CaptureRecord, outputGradient: Tensor) -> GradientFactor {
+        let batch = record.inputs.shape[0]
+        var delta: Tensor
+        if record.outputIsChannelsFirst {
+            let channels = outputGradient.count / (batch * record.positions)
+            delta = outputGradient.reshaped(to: [batch, channels, record.positions])
+                .permuted([0, 2, 1])
+        } else {
+            delta = outputGradient.reshaped(to: [batch, record.positions, outputGradient.count / (batch * record.positions)])
+        }
+        var inputs = record.inputs
+        if record.bias != nil {
+            // The bias is a weight on a constant-1 input: append that column to A.
+            inputs = Tensor.concatenate(
+                [inputs, Tensor.ones([batch, record.positions, 1])], alongAxis: 2)
+        }
+        delta = delta.copied()
+        return GradientFactor(
+            layer: record.layer, inputs: inputs, outputGradients: delta, layout: record.layout,
+            weightIndex: record.weight?.index, biasIndex: record.bias?.index)
+    }
+
+    /// Dense per-example gradients rebuilt from factors, in arena layout: `[B, count]`.
+    ///
+    /// Parameters that no factor covers are left at zero.
+    public func denseGradients(from factors: [GradientFactor]) -> Tensor {
+        guard let batch = factors.first?.exampleCount else { return Tensor.zeros([0, arena.count]) }
+        var dense = Tensor.zeros([batch, arena.count])
+        dense.withUnsafeMutableBufferPointer { out in
+            for factor in factors {
+                let matrices = factor.gradientMatrices()
+                let (rows, columns) = (matrices.shape[1], matrices.shape[2])
+                matrices.withUnsafeBufferPointer { source in
+                    for b in 0..<batch {
+                        let base = b * arena.count
+                        let matrix = b * rows * columns
+                        let weightColumns = factor.biasIndex == nil ? columns : columns - 1
+                        if let weight = factor.weightIndex {
+                            let offset = arena.entries[weight].offset
+                            for r in 0..<rows {
+                                for c in 0..<weightColumns {
+                                    out[base + offset + r * weightColumns + c] =
+                                        source[matrix + r * columns + c]
+                                }
+                            }
+                        }
+                        if let bias = factor.biasIndex {
+                            let offset = arena.entries[bias].offset
+                            for r in 0..<rows {
+                                out[base + offset + r] = source[matrix + r * columns + columns - 1]
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        return dense
+    }
+}

@@ -1,0 +1,67 @@
+// Layers are values that know their parameters' places in an arena; a `ForwardPass` supplies
+// the parameter variables at call time.
+
+import Autodiff
+
+/// A differentiable function of an input and of parameters held in an arena.
+public protocol Layer {
+    /// Applies the layer.
+    func callAsFunction(_ input: Variable, _ pass: ForwardPass) -> Variable
+}
+
+/// Layers applied one after another.
+public struct Sequential: Layer {
+    /// The layers, in order.
+    public var layers: [any Layer]
+
+    /// A chain of `layers`.
+    public init(_ layers: [any Layer]) { self.layers = layers }
+
+    /// Applies every layer in order.
+    public func callAsFunction(_ input: Variable, _ pass: ForwardPass) -> Variable {
+        layers.reduce(input) { x, layer in layer(x, pass) }
+    }
+}
+
+/// A parameter-free elementwise nonlinearity.
+public enum Activation: Layer, Sendable, Equatable {
+    case relu
+    case leakyRelu(slope: Float)
+    case elu(alpha: Float)
+    case tanh
+    case sigmoid
+    case softplus
+    case identity
+
+    /// Applies the nonlinearity.
+    public func callAsFunction(_ input: Variable, _ pass: ForwardPass) -> Variable {
+        apply(input)
+    }
+
+    /// Applies the nonlinearity without a pass.
+    public func apply(_ input: Variable) -> Variable {
+        switch self {
+        case .relu: return input.relu()
+        case .leakyRelu(let slope): return input.leakyRelu(slope: slope)
+        case .elu(let alpha): return input.elu(alpha: alpha)
+        case .tanh: return input.tanh()
+        case .sigmoid: return input.sigmoid()
+        case .softplus: return input.softplus()
+        case .identity: return input
+        }
+    }
+}
+
+/// Reshapes every example: `[B, …] → [B] + shape`.
+public struct Reshape: Layer {
+    /// The per-example shape after the layer.
+    public var shape: [Int]
+
+    /// A reshape to `[B] + shape`.
+    public init(_ shape: [Int]) { self.shape = shape }
+
+    /// Applies the reshape.
+    public func callAsFunction(_ input: Variable, _ pass: ForwardPass) -> Variable {
+        input.reshaped(to: [input.shape[0]] + shape)
+    }
+}

@@ -1,0 +1,66 @@
+// Adam (Kingma & Ba 2015, Algorithm 1) with optional L2 weight decay, as torch.optim.Adam.
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+import TensorCore
+
+/// Adam: `g ← g + λp`; `m ← β₁m + (1 − β₁)g`; `v ← β₂v + (1 − β₂)g²`;
+/// `p ← p − lr · (m / (1 − β₁ᵗ)) / (√(v / (1 − β₂ᵗ)) + ε)`.
+public final class Adam: Optimizer {
+    /// β₁, β₂.
+    public let beta1: Float
+    public let beta2: Float
+    /// ε added to the denominator.
+    public let epsilon: Float
+    /// L2 weight decay λ, added to the gradient (not decoupled as in AdamW).
+    public let weightDecay: Float
+    /// Steps taken (t).
+    public var stepCount = 0
+    private var firstMoment: TensorStorage?
+    private var secondMoment: TensorStorage?
+
+    /// Adam with PyTorch's defaults.
+    public init(beta1: Float = 0.9, beta2: Float = 0.999, epsilon: Float = 1e-8, weightDecay: Float = 0) {
+        self.beta1 = beta1
+        self.beta2 = beta2
+        self.epsilon = epsilon
+        self.weightDecay = weightDecay
+    }
+
+    /// `exp_avg` and `exp_avg_sq`, PyTorch's names.
+    public var slots: [String: TensorStorage] {
+        guard let firstMoment, let secondMoment else { return [:] }
+        return ["exp_avg": firstMoment, "exp_avg_sq": secondMoment]
+    }
+
+    /// Replaces the moments (checkpoint restore).
+    public func restore(stepCount: Int, firstMoment: TensorStorage, secondMoment: TensorStorage) {
+        self.stepCount = stepCount
+        self.firstMoment = firstMoment
+        self.secondMoment = secondMoment
+    }
+
+    /// One Adam step.
+    public func step(_ arena: ParameterArena, learningRate: Float) {
+        if firstMoment == nil {
+            firstMoment = makeSlot(arena)
+            secondMoment = makeSlot(arena)
+        }
+        guard let m = firstMoment?.pointer, let v = secondMoment?.pointer else { return }
+        stepCount += 1
+        let t = Float(stepCount)
+        let correction1 = 1 - powf(beta1, t)
+        let correction2Root = (1 - powf(beta2, t)).squareRoot()
+        let stepSize = learningRate / correction1
+        let p = arena.values.pointer
+        let g = arena.gradients.pointer
+        for index in 0..<arena.count {
+            let gradient = g[index] + weightDecay * p[index]
+            m[index] = beta1 * m[index] + (1 - beta1) * gradient
+            v[index] = beta2 * v[index] + (1 - beta2) * gradient * gradient
+            let denominator = v[index].squareRoot() / correction2Root + epsilon
+            p[index] -= stepSize * m[index] / denominator
+        }
+    }
+}

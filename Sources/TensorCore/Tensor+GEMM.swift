@@ -1,0 +1,71 @@
+// Matrix products through OpenBLAS's sgemm.
+
+import COpenBLAS
+
+/// Sets the number of OpenBLAS threads for this process.
+public func setBLASThreadCount(_ count: Int) {
+    vaekit_blas_set_threads(Int32(max(1, count)))
+}
+
+/// The number of OpenBLAS threads in use.
+public func blasThreadCount() -> Int { Int(vaekit_blas_threads()) }
+
+/// `C = alpha · op(A) · op(B) + beta · C` on raw row-major buffers.
+///
+/// - Parameters:
+///   - a: `[M, K]`, or `[K, M]` when `transposeA`.
+///   - b: `[K, N]`, or `[N, K]` when `transposeB`.
+///   - c: `[M, N]`.
+public func sgemm(
+    transposeA: Bool, transposeB: Bool, m: Int, n: Int, k: Int, alpha: Float = 1,
+    a: UnsafePointer<Float>, b: UnsafePointer<Float>, beta: Float = 0,
+    c: UnsafeMutablePointer<Float>
+) {
+    if m == 0 || n == 0 { return }
+    if k == 0 {
+        for index in 0..<(m * n) { c[index] = beta == 0 ? 0 : beta * c[index] }
+        return
+    }
+    cblas_sgemm(
+        vaekit_cblas_row_major(),
+        transposeA ? vaekit_cblas_trans() : vaekit_cblas_no_trans(),
+        transposeB ? vaekit_cblas_trans() : vaekit_cblas_no_trans(),
+        Int32(m), Int32(n), Int32(k), alpha,
+        a, Int32(transposeA ? m : k),
+        b, Int32(transposeB ? k : n),
+        beta, c, Int32(n))
+}
+
+extension Tensor {
+    /// The matrix product `op(a) · op(b)` of two rank-2 tensors.
+    ///
+    /// - Parameters:
+    ///   - a: `[M, K]` (or `[K, M]` when `transposeA`).
+    ///   - b: `[K, N]` (or `[N, K]` when `transposeB`).
+    /// - Returns: `[M, N]`.
+    public static func matmul(
+        _ a: Tensor, _ b: Tensor, transposeA: Bool = false, transposeB: Bool = false
+    ) -> Tensor {
+        precondition(a.rank == 2 && b.rank == 2, "matmul needs matrices, got \(a.shape), \(b.shape)")
+        let m = transposeA ? a.shape[1] : a.shape[0]
+        let k = transposeA ? a.shape[0] : a.shape[1]
+        let kb = transposeB ? b.shape[1] : b.shape[0]
+        let n = transposeB ? b.shape[0] : b.shape[1]
+        precondition(
+            k == kb,
+            "matmul inner extents differ: \(a.shape)\(transposeA ? "ᵀ" : "") · \(b.shape)\(transposeB ? "ᵀ" : "")"
+        )
+        return Tensor(shape: [m, n]) { out in
+            a.withUnsafeBufferPointer { left in
+                b.withUnsafeBufferPointer { right in
+                    guard let pa = left.baseAddress, let pb = right.baseAddress,
+                        let pc = out.baseAddress
+                    else { return }
+                    sgemm(
+                        transposeA: transposeA, transposeB: transposeB, m: m, n: n, k: k,
+                        a: pa, b: pb, c: pc)
+                }
+            }
+        }
+    }
+}
