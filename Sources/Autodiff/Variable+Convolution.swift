@@ -43,7 +43,8 @@ public func conv2dTrace(
     _ x: Variable, weight: Variable, bias: Variable?, stride: Int = 1, padding: Int = 0
 ) -> ConvolutionTrace {
     precondition(x.rank == 4 && weight.rank == 4, "conv2d: input \(x.shape), weight \(weight.shape)")
-    precondition(x.shape[1] == weight.shape[1], "conv2d: \(x.shape[1]) input channels, weight \(weight.shape)")
+    precondition(
+        x.shape[1] == weight.shape[1], "conv2d: \(x.shape[1]) input channels, weight \(weight.shape)")
     let geometry = ConvGeometry(
         channels: x.shape[1], height: x.shape[2], width: x.shape[3],
         kernelHeight: weight.shape[2], kernelWidth: weight.shape[3], stride: stride,

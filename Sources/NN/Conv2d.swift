@@ -7,11 +7,15 @@ import TensorCore
 public struct Conv2d: Layer {
     /// The layer's name.
     public let name: String
-    /// Channels in and out, square kernel size, stride and padding.
+    /// Input channels Cin.
     public let inputChannels: Int
+    /// Output channels Cout.
     public let outputChannels: Int
+    /// Side k of the square kernel.
     public let kernelSize: Int
+    /// Stride along both axes.
     public let stride: Int
+    /// Zero padding on every side.
     public let padding: Int
     /// `[Cout, Cin, k, k]`.
     public let weight: ParameterID

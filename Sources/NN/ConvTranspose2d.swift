@@ -7,12 +7,17 @@ import TensorCore
 public struct ConvTranspose2d: Layer {
     /// The layer's name.
     public let name: String
-    /// Channels in and out, square kernel size, stride, padding and output padding.
+    /// Input channels Cin.
     public let inputChannels: Int
+    /// Output channels Cout.
     public let outputChannels: Int
+    /// Side k of the square kernel.
     public let kernelSize: Int
+    /// Stride along both axes.
     public let stride: Int
+    /// Padding removed from every side of the full output.
     public let padding: Int
+    /// Extra rows and columns added to one side of the output (< stride).
     public let outputPadding: Int
     /// `[Cin, Cout, k, k]`.
     public let weight: ParameterID

@@ -81,7 +81,9 @@ public final class ForwardPass {
             delta = outputGradient.reshaped(to: [batch, channels, record.positions])
                 .permuted([0, 2, 1])
         } else {
-            delta = outputGradient.reshaped(to: [batch, record.positions, outputGradient.count / (batch * record.positions)])
+            delta = outputGradient.reshaped(to: [
+                batch, record.positions, outputGradient.count / (batch * record.positions),
+            ])
         }
         var inputs = record.inputs
         if record.bias != nil {

@@ -1,15 +1,17 @@
 // Adam (Kingma & Ba 2015, Algorithm 1) with optional L2 weight decay, as torch.optim.Adam.
 
+import TensorCore
+
 #if canImport(Glibc)
     import Glibc
 #endif
-import TensorCore
 
 /// Adam: `g ← g + λp`; `m ← β₁m + (1 − β₁)g`; `v ← β₂v + (1 − β₂)g²`;
 /// `p ← p − lr · (m / (1 − β₁ᵗ)) / (√(v / (1 − β₂ᵗ)) + ε)`.
 public final class Adam: Optimizer {
-    /// β₁, β₂.
+    /// β₁, the decay of the first moment.
     public let beta1: Float
+    /// β₂, the decay of the second moment (Adam) or of the infinity norm (Adamax).
     public let beta2: Float
     /// ε added to the denominator.
     public let epsilon: Float

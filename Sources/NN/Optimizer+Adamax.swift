@@ -1,15 +1,17 @@
 // Adamax (Kingma & Ba 2015, §7.1): Adam with the infinity norm, as torch.optim.Adamax.
 
+import TensorCore
+
 #if canImport(Glibc)
     import Glibc
 #endif
-import TensorCore
 
 /// Adamax: `g ← g + λp`; `m ← β₁m + (1 − β₁)g`; `u ← max(β₂u, |g| + ε)`;
 /// `p ← p − (lr / (1 − β₁ᵗ)) · m / u`.
 public final class Adamax: Optimizer {
-    /// β₁, β₂.
+    /// β₁, the decay of the first moment.
     public let beta1: Float
+    /// β₂, the decay of the second moment (Adam) or of the infinity norm (Adamax).
     public let beta2: Float
     /// ε inside the max, as PyTorch places it.
     public let epsilon: Float

@@ -7,14 +7,17 @@
 public struct ConvGeometry: Equatable, Sendable {
     /// Input channels C.
     public var channels: Int
-    /// Input height H and width W.
+    /// Input height H.
     public var height: Int
+    /// Input width W.
     public var width: Int
-    /// Kernel height and width.
+    /// Kernel height kh.
     public var kernelHeight: Int
+    /// Kernel width kw.
     public var kernelWidth: Int
-    /// Stride and zero padding (the same along both axes).
+    /// Stride along both axes.
     public var stride: Int
+    /// Zero padding on every side.
     public var padding: Int
 
     /// Creates a geometry; traps when the window does not fit the padded input.

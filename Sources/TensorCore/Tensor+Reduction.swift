@@ -115,7 +115,7 @@ extension Tensor {
         var result = self
         if leading > 0 {
             // Leading axes: accumulate contiguous rows of the target's size.
-            let period = Tensor.elementCount(targetShape)
+            let period = Tensor.elementCount(Array(shape[leading...]))
             let rows = count / Swift.max(period, 1)
             result = Tensor(shape: Array(shape[leading...]), repeating: 0)
             result.withUnsafeMutableBufferPointer { out in

@@ -130,7 +130,12 @@ extension Tensor {
             var expected = part.shape
             expected[axis] = 0
             precondition(
-                expected == { var s = first.shape; s[axis] = 0; return s }(),
+                expected
+                    == {
+                        var s = first.shape
+                        s[axis] = 0
+                        return s
+                    }(),
                 "cannot concatenate \(part.shape) with \(first.shape) along axis \(axis)")
             resultShape[axis] += part.shape[axis]
         }

@@ -71,7 +71,9 @@ struct EngineBenchmark {
         return sorted[sorted.count / 2]
     }
 
-    private func engineIteration(_ input: Tensor, _ upstream: Tensor, _ arena: ParameterArena, _ layer: Linear) {
+    private func engineIteration(
+        _ input: Tensor, _ upstream: Tensor, _ arena: ParameterArena, _ layer: Linear
+    ) {
         let pass = ForwardPass(arena: arena)
         let x = Variable(input, requiresGradient: true)
         let y = layer(x, pass)
@@ -88,9 +90,15 @@ struct EngineBenchmark {
                 weight.withUnsafeBufferPointer { w in
                     guard let px = x.baseAddress, let pdy = dy.baseAddress, let pw = w.baseAddress
                     else { return }
-                    sgemm(transposeA: false, transposeB: true, m: b, n: n, k: k, a: px, b: pw, c: rawOutput.pointer)
-                    sgemm(transposeA: false, transposeB: false, m: b, n: k, k: n, a: pdy, b: pw, c: rawInputGradient.pointer)
-                    sgemm(transposeA: true, transposeB: false, m: n, n: k, k: b, a: pdy, b: px, c: rawWeightGradient.pointer)
+                    sgemm(
+                        transposeA: false, transposeB: true, m: b, n: n, k: k, a: px, b: pw,
+                        c: rawOutput.pointer)
+                    sgemm(
+                        transposeA: false, transposeB: false, m: b, n: k, k: n, a: pdy, b: pw,
+                        c: rawInputGradient.pointer)
+                    sgemm(
+                        transposeA: true, transposeB: false, m: n, n: k, k: b, a: pdy, b: px,
+                        c: rawWeightGradient.pointer)
                 }
             }
         }

@@ -1,0 +1,49 @@
+#!/usr/bin/env bash
+# Installs what VAEKit needs on Debian (apt-get, through sudo when not root, skipping packages
+# already installed) and builds the release binary .build/release/vaekit.
+#
+#   launch/setup.sh              packages + release build
+#   launch/setup.sh --no-build   packages only
+set -euo pipefail
+cd "$(dirname "$0")/.."
+. launch/env.sh
+
+build=1
+for argument in "$@"; do
+    case "$argument" in
+        --no-build) build=0 ;;
+        *) echo "setup.sh: unknown option $argument (expected --no-build)" >&2; exit 2 ;;
+    esac
+done
+
+packages=(
+    pkg-config libopenblas-dev libopenmpi-dev openmpi-bin libhdf5-dev hdf5-tools
+    zlib1g-dev libpng-dev dataset-fashion-mnist
+)
+
+missing=()
+for package in "${packages[@]}"; do
+    if ! dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed"; then
+        missing+=("$package")
+    fi
+done
+
+if [ ${#missing[@]} -gt 0 ]; then
+    echo "setup: installing ${missing[*]}"
+    if [ "$(id -u)" = 0 ]; then sudo=(); else sudo=(sudo); fi
+    "${sudo[@]}" apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive "${sudo[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}"
+else
+    echo "setup: Debian packages already installed"
+fi
+
+if ! command -v swift >/dev/null 2>&1; then
+    echo "setup: no Swift toolchain found (expected swift on PATH or in /opt/swift); install Swift 6.x" >&2
+    exit 1
+fi
+
+if [ "$build" = 1 ]; then
+    echo "setup: building vaekit (release)"
+    swift build -c release --product vaekit
+fi
+echo "setup: done (OpenBLAS core type: ${OPENBLAS_CORETYPE:-auto})"
