@@ -4,7 +4,7 @@
 // Dependency rule (docs: ../shared/DESIGN.md): a target imports only targets above it.
 //
 //   COpenBLAS, CMPI, CHDF5          system libraries through shim headers
-//   TensorCore                      → COpenBLAS
+//   TensorCore                      → COpenBLAS, CMalloc
 //   Autodiff                        → TensorCore
 //   NN                              → Autodiff
 //   Models                          → NN
@@ -37,9 +37,11 @@ let package = Package(
         .systemLibrary(
             name: "CHDF5", pkgConfig: "hdf5",
             providers: [.apt(["libhdf5-dev"])]),
+        // glibc's mallopt, for the allocator setting of tensor workloads.
+        .systemLibrary(name: "CMalloc"),
 
         // MARK: - Engine
-        .target(name: "TensorCore", dependencies: ["COpenBLAS"]),
+        .target(name: "TensorCore", dependencies: ["COpenBLAS", "CMalloc"]),
         .target(name: "Autodiff", dependencies: ["TensorCore"]),
         .target(name: "NN", dependencies: ["Autodiff"]),
 

@@ -31,3 +31,43 @@ public func matmul(
         return [gradA, gradB]
     }
 }
+
+/// The affine map `x Wᵀ + b` of a Linear layer, with the bias written into sgemm's output
+/// before the product (β = 1) instead of a separate broadcast pass.
+///
+/// Its VJP is `(G W, Gᵀ x, Σ_rows G)`, written with `matmul` and `summed(toShape:)`.
+/// - Parameters:
+///   - x: `[B, in]`.
+///   - weight: `[out, in]`.
+///   - bias: `[out]`.
+/// - Returns: `[B, out]`.
+public func affine(_ x: Variable, weight: Variable, bias: Variable) -> Variable {
+    precondition(
+        x.rank == 2 && weight.rank == 2 && x.shape[1] == weight.shape[1]
+            && bias.shape == [weight.shape[0]],
+        "affine: x \(x.shape), weight \(weight.shape), bias \(bias.shape)")
+    let (rows, inputs, outputs) = (x.shape[0], x.shape[1], weight.shape[0])
+    let value = Tensor(shape: [rows, outputs]) { out in
+        guard let target = out.baseAddress else { return }
+        bias.value.withUnsafeBufferPointer { b in
+            guard let source = b.baseAddress else { return }
+            for row in 0..<rows { (target + row * outputs).update(from: source, count: outputs) }
+        }
+        x.value.withUnsafeBufferPointer { a in
+            weight.value.withUnsafeBufferPointer { w in
+                guard let pa = a.baseAddress, let pw = w.baseAddress else { return }
+                sgemm(
+                    transposeA: false, transposeB: true, m: rows, n: outputs, k: inputs, a: pa,
+                    b: pw, beta: 1, c: target)
+            }
+        }
+    }
+    return Variable.record(value, operation: "affine", inputs: [x, weight, bias]) {
+        g, inputs, _, needed in
+        [
+            needed[0] ? matmul(g, inputs[1]) : nil,
+            needed[1] ? matmul(g, inputs[0], transposeA: true) : nil,
+            needed[2] ? g.summed(toShape: [outputs]) : nil,
+        ]
+    }
+}

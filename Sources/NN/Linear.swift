@@ -42,8 +42,9 @@ public struct Linear: Layer {
         precondition(
             input.rank == 2 && input.shape[1] == inputCount,
             "\(name): input \(input.shape), expected [B, \(inputCount)]")
-        var output = matmul(input, pass[weight], transposeB: true)
-        if let bias { output = output + pass[bias] }
+        let output =
+            bias.map { affine(input, weight: pass[weight], bias: pass[$0]) }
+            ?? matmul(input, pass[weight], transposeB: true)
         pass.record(
             ForwardPass.CaptureRecord(
                 layer: name, inputs: input.value.reshaped(to: [input.shape[0], 1, inputCount]),

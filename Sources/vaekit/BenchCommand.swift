@@ -26,6 +26,9 @@ struct EngineBenchCommand: ParsableCommand {
     @Option(help: "Batch size.")
     var batch = 128
 
+    @Flag(help: "Keep glibc's default mmap thresholds (to measure what the allocator setting buys).")
+    var defaultAllocator = false
+
     mutating func validate() throws {
         guard threads >= 1, iterations >= 1, trials >= 1, batch >= 1 else {
             throw ValidationError("--threads, --iterations, --trials and --batch must be ≥ 1")
@@ -33,6 +36,7 @@ struct EngineBenchCommand: ParsableCommand {
     }
 
     func run() throws {
+        if !defaultAllocator { configureAllocatorForTensors() }
         setBLASThreadCount(threads)
         print("engine benchmark: Linear forward+backward (y = xWᵀ + b; dX, dW, db), batch \(batch),")
         print("\(blasThreadCount()) BLAS thread(s), median of \(trials) trials × \(iterations) iterations")

@@ -59,6 +59,7 @@ let primitiveCases: [PrimitiveCase] = [
     PrimitiveCase("matmul AᵀBᵀ", [[4, 3], [5, 4]]) {
         matmul($0[0], $0[1], transposeA: true, transposeB: true)
     },
+    PrimitiveCase("affine", [[3, 4], [5, 4], [5]]) { affine($0[0], weight: $0[1], bias: $0[2]) },
     PrimitiveCase("add", [[3, 4], [3, 4]]) { $0[0] + $0[1] },
     PrimitiveCase("add broadcast leading", [[2, 3, 4], [4]]) { $0[0] + $0[1] },
     PrimitiveCase("add broadcast size-1", [[3, 1], [3, 4]]) { $0[0] + $0[1] },

@@ -1,0 +1,10 @@
+// glibc's malloc tuning (malloc.h is not part of Swift's Glibc module).
+#ifndef VAEKIT_CMALLOC_SHIM_H
+#define VAEKIT_CMALLOC_SHIM_H
+#include <malloc.h>
+
+// Raises the mmap and trim thresholds; returns 1 when both were accepted.
+static inline int vaekit_keep_large_blocks_on_heap(int mmapThreshold, int trimThreshold) {
+    return mallopt(M_MMAP_THRESHOLD, mmapThreshold) && mallopt(M_TRIM_THRESHOLD, trimThreshold);
+}
+#endif
