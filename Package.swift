@@ -8,10 +8,10 @@
 //   Autodiff                        → TensorCore
 //   NN                              → Autodiff
 //   Models                          → NN
-//   Storage                         → CHDF5, TensorCore
+//   Storage                         → CHDF5, CZlib, TensorCore
 //   Cluster                         → CMPI
-//   Datasets                        → TensorCore, Storage
-//   Runs                            → Models, Datasets, Cluster, Storage
+//   Datasets                        → TensorCore, Storage, CZlib
+//   Runs                            → Models, Datasets, Cluster, Storage, Yams
 //   Training, Influence, OOD        → Runs
 //   Reports                         → Influence, OOD, TensorCore
 //   vaekit                          → everything, swift-argument-parser
@@ -24,7 +24,9 @@ let package = Package(
     ],
     dependencies: [
         // The command line: subcommands, typed options, generated help.
-        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0")
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        // YAML run configs (parsed to a node tree; VAEKit checks keys and types itself).
+        .package(url: "https://github.com/jpsim/Yams", from: "5.0.1"),
     ],
     targets: [
         // MARK: - System libraries (Debian packages, found by pkg-config)
@@ -37,6 +39,9 @@ let package = Package(
         .systemLibrary(
             name: "CHDF5", pkgConfig: "hdf5",
             providers: [.apt(["libhdf5-dev"])]),
+        .systemLibrary(
+            name: "CZlib", pkgConfig: "zlib",
+            providers: [.apt(["zlib1g-dev"])]),
         // glibc's mallopt, for the allocator setting of tensor workloads.
         .systemLibrary(name: "CMalloc"),
 
@@ -47,12 +52,16 @@ let package = Package(
 
         // MARK: - VAE models, storage, cluster, data
         .target(name: "Models", dependencies: ["NN"]),
-        .target(name: "Storage", dependencies: ["CHDF5", "TensorCore"]),
+        .target(name: "Storage", dependencies: ["CHDF5", "CZlib", "TensorCore"]),
         .target(name: "Cluster", dependencies: ["CMPI"]),
-        .target(name: "Datasets", dependencies: ["TensorCore", "Storage"]),
+        .target(name: "Datasets", dependencies: ["TensorCore", "Storage", "CZlib"]),
 
         // MARK: - Commands' shared run logic and the commands' engines
-        .target(name: "Runs", dependencies: ["Models", "Datasets", "Cluster", "Storage"]),
+        .target(
+            name: "Runs",
+            dependencies: [
+                "Models", "Datasets", "Cluster", "Storage", .product(name: "Yams", package: "Yams"),
+            ]),
         .target(name: "Training", dependencies: ["Runs"]),
         .target(name: "Influence", dependencies: ["Runs"]),
         .target(name: "OOD", dependencies: ["Runs"]),

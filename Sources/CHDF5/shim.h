@@ -18,4 +18,8 @@ static inline unsigned vaekit_h5f_acc_excl(void) { return H5F_ACC_EXCL; }
 static inline unsigned vaekit_h5f_acc_rdonly(void) { return H5F_ACC_RDONLY; }
 static inline unsigned vaekit_h5f_acc_rdwr(void) { return H5F_ACC_RDWR; }
 static inline size_t vaekit_h5t_variable(void) { return H5T_VARIABLE; }
+static inline hid_t vaekit_h5e_default(void) { return H5E_DEFAULT; }
+static inline hid_t vaekit_h5s_scalar_space(void) { return H5Screate(H5S_SCALAR); }
+// Turns off HDF5's printing of error stacks: VAEKit reports errors itself.
+static inline void vaekit_h5_silence_errors(void) { H5Eset_auto2(H5E_DEFAULT, NULL, NULL); }
 #endif

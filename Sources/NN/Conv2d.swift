@@ -26,6 +26,7 @@ public struct Conv2d: Layer {
     public init(
         _ name: String, inputChannels: Int, outputChannels: Int, kernelSize: Int, stride: Int = 1,
         padding: Int = 0, bias: Bool = true, initializer: Initializer = .pytorchDefault,
+        biasInitializer: Initializer = .pytorchDefault,
         in builder: inout ParameterArenaBuilder
     ) {
         self.name = name
@@ -41,7 +42,7 @@ public struct Conv2d: Layer {
         self.bias =
             bias
             ? builder.register(
-                "\(name).bias", shape: [outputChannels], initializer: .pytorchDefault, fanIn: fanIn)
+                "\(name).bias", shape: [outputChannels], initializer: biasInitializer, fanIn: fanIn)
             : nil
     }
 

@@ -29,7 +29,8 @@ public struct ConvTranspose2d: Layer {
     public init(
         _ name: String, inputChannels: Int, outputChannels: Int, kernelSize: Int, stride: Int = 1,
         padding: Int = 0, outputPadding: Int = 0, bias: Bool = true,
-        initializer: Initializer = .pytorchDefault, in builder: inout ParameterArenaBuilder
+        initializer: Initializer = .pytorchDefault, biasInitializer: Initializer = .pytorchDefault,
+        in builder: inout ParameterArenaBuilder
     ) {
         self.name = name
         self.inputChannels = inputChannels
@@ -45,7 +46,7 @@ public struct ConvTranspose2d: Layer {
         self.bias =
             bias
             ? builder.register(
-                "\(name).bias", shape: [outputChannels], initializer: .pytorchDefault, fanIn: fanIn)
+                "\(name).bias", shape: [outputChannels], initializer: biasInitializer, fanIn: fanIn)
             : nil
     }
 

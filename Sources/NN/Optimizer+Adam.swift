@@ -36,11 +36,14 @@ public final class Adam: Optimizer {
         return ["exp_avg": firstMoment, "exp_avg_sq": secondMoment]
     }
 
+    /// `exp_avg`, `exp_avg_sq`.
+    public let slotNames = ["exp_avg", "exp_avg_sq"]
+
     /// Replaces the moments (checkpoint restore).
-    public func restore(stepCount: Int, firstMoment: TensorStorage, secondMoment: TensorStorage) {
+    public func restore(stepCount: Int, slots: [String: TensorStorage]) {
         self.stepCount = stepCount
-        self.firstMoment = firstMoment
-        self.secondMoment = secondMoment
+        firstMoment = slots["exp_avg"]
+        secondMoment = slots["exp_avg_sq"]
     }
 
     /// One Adam step.

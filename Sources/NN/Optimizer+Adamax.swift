@@ -36,6 +36,16 @@ public final class Adamax: Optimizer {
         return ["exp_avg": firstMoment, "exp_inf": infinityNorm]
     }
 
+    /// `exp_avg`, `exp_inf`.
+    public let slotNames = ["exp_avg", "exp_inf"]
+
+    /// Replaces the state (checkpoint restore).
+    public func restore(stepCount: Int, slots: [String: TensorStorage]) {
+        self.stepCount = stepCount
+        firstMoment = slots["exp_avg"]
+        infinityNorm = slots["exp_inf"]
+    }
+
     /// One Adamax step.
     public func step(_ arena: ParameterArena, learningRate: Float) {
         if firstMoment == nil {

@@ -30,11 +30,20 @@ public final class SGD: Optimizer {
         velocity.map { ["momentum_buffer": $0] } ?? [:]
     }
 
+    /// `momentum_buffer` (present after the first step when momentum is on).
+    public var slotNames: [String] { momentum != 0 ? ["momentum_buffer"] : [] }
+
+    /// Replaces the state (checkpoint restore).
+    public func restore(stepCount: Int, slots: [String: TensorStorage]) {
+        self.stepCount = stepCount
+        velocity = slots["momentum_buffer"]
+    }
+
     /// One SGD step.
     public func step(_ arena: ParameterArena, learningRate: Float) {
         let p = arena.values.pointer
         let g = arena.gradients.pointer
-        let isFirst = velocity == nil
+        let isFirst = velocity == nil  // PyTorch starts the buffer at the first gradient
         if momentum != 0 && velocity == nil { velocity = makeSlot(arena) }
         let v = velocity?.pointer
         for index in 0..<arena.count {

@@ -11,6 +11,10 @@ public protocol Optimizer: AnyObject {
     var stepCount: Int { get set }
     /// Named per-parameter state buffers (`[count]` each), for checkpoints.
     var slots: [String: TensorStorage] { get }
+    /// The names of the state buffers this optimizer keeps.
+    var slotNames: [String] { get }
+    /// Replaces the state with checkpointed buffers (each `[count]`), named as in `slotNames`.
+    func restore(stepCount: Int, slots: [String: TensorStorage])
 }
 
 /// A zero-filled state buffer as large as `arena`.

@@ -8,6 +8,9 @@ import TensorCore
 public struct ParameterID: Hashable, Sendable {
     /// Index into `ParameterArena.entries`.
     public var index: Int
+
+    /// The parameter at `index` of an arena's entries.
+    public init(index: Int) { self.index = index }
 }
 
 /// Collects parameters while a model is built, then lays them out in one arena.

@@ -1,11 +1,25 @@
 // The `vaekit` command line: one binary, the same flags on 1 or R ranks.
 
 import ArgumentParser
+import TensorCore
 
 @main
 struct VAEKitCommand: ParsableCommand {
+    /// Process-wide settings, then the subcommand.
+    static func main() {
+        configureAllocatorForTensors()
+        do {
+            var command = try parseAsRoot()
+            try command.run()
+        } catch {
+            exit(withError: error)
+        }
+    }
+
     static let configuration = CommandConfiguration(
         commandName: "vaekit",
         abstract: "Train variational auto-encoders data-parallel and explain them.",
-        subcommands: [BenchCommand.self])
+        subcommands: [
+            DataCommand.self, TrainCommand.self, EvaluateCommand.self, SampleCommand.self, BenchCommand.self,
+        ])
 }

@@ -1,0 +1,145 @@
+// Labelled uint8 images in memory, and their HDF5 layout: /images (uint8, N×C×H×W),
+// /labels (int64, N), attributes format, source, split.
+
+import Storage
+import TensorCore
+
+/// N labelled images of C×H×W bytes.
+public struct ImageDataset: Sendable {
+    /// The `format` attribute of dataset files.
+    public static let format = "vaekit-dataset-1"
+
+    /// Pixels, row-major N×C×H×W.
+    public var images: [UInt8]
+    /// One label per image (-1 when unlabelled).
+    public var labels: [Int64]
+    /// Channels C, height H, width W.
+    public var channels: Int
+    /// Height H.
+    public var height: Int
+    /// Width W.
+    public var width: Int
+    /// Where the data came from (e.g. `fashion-mnist`).
+    public var source: String
+    /// `train`, `test`, or a user's name.
+    public var split: String
+
+    /// Images N.
+    public var count: Int { labels.count }
+    /// Values per image, C·H·W.
+    public var imageSize: Int { channels * height * width }
+
+    /// A dataset; `images` must hold `labels.count` images of C×H×W.
+    public init(
+        images: [UInt8], labels: [Int64], channels: Int, height: Int, width: Int, source: String,
+        split: String
+    ) {
+        precondition(images.count == labels.count * channels * height * width, "images and labels disagree")
+        self.images = images
+        self.labels = labels
+        self.channels = channels
+        self.height = height
+        self.width = width
+        self.source = source
+        self.split = split
+    }
+
+    /// Writes the dataset to `path` atomically.
+    public func write(to path: String) throws {
+        try HDF5File.create(atomicallyAt: path) { file in
+            try file.write(
+                "/images", bytes: images, shape: [count, channels, height, width],
+                chunk: [min(max(count, 1), 1024), channels, height, width])
+            try file.write("/labels", int64s: labels, shape: [count])
+            try file.setAttribute("format", ImageDataset.format)
+            try file.setAttribute("source", source)
+            try file.setAttribute("split", split)
+        }
+    }
+
+    /// Reads a dataset file in VAEKit's layout, checking it.
+    public static func read(_ path: String) throws -> ImageDataset {
+        let file = try HDF5File.open(path)
+        let (images, shape) = try file.readBytes("/images")
+        guard shape.count == 4 else {
+            throw StorageError.wrongShape(path: path, object: "/images", expected: "N×C×H×W", found: shape)
+        }
+        var labels: [Int64]
+        if file.exists("/labels") {
+            let (values, labelShape) = try file.readInt64s("/labels")
+            guard labelShape == [shape[0]] else {
+                throw StorageError.wrongShape(
+                    path: path, object: "/labels", expected: "[\(shape[0])]", found: labelShape)
+            }
+            labels = values
+        } else {
+            labels = [Int64](repeating: -1, count: shape[0])
+        }
+        let source = (try? file.stringAttribute("source")) ?? path
+        let split = (try? file.stringAttribute("split")) ?? "unknown"
+        return ImageDataset(
+            images: images, labels: labels, channels: shape[1], height: shape[2], width: shape[3],
+            source: source,
+            split: split)
+    }
+
+    /// Reads an IDX image file and, optionally, an IDX label file.
+    public static func importIDX(
+        images imagePath: String, labels labelPath: String?, source: String, split: String
+    )
+        throws -> ImageDataset
+    {
+        let images = try IDXFile.read(imagePath)
+        guard images.shape.count == 3 || images.shape.count == 4 else {
+            throw DatasetError.inconsistent(
+                path: imagePath, reason: "images must be N×H×W or N×C×H×W, found \(images.shape)")
+        }
+        let count = images.shape[0]
+        let (channels, height, width) =
+            images.shape.count == 3
+            ? (1, images.shape[1], images.shape[2]) : (images.shape[1], images.shape[2], images.shape[3])
+        var labels = [Int64](repeating: -1, count: count)
+        if let labelPath {
+            let file = try IDXFile.read(labelPath)
+            guard file.shape == [count] else {
+                throw DatasetError.inconsistent(
+                    path: labelPath, reason: "\(file.shape) labels for \(count) images in \(imagePath)")
+            }
+            labels = file.bytes.map { Int64($0) }
+        }
+        return ImageDataset(
+            images: images.bytes, labels: labels, channels: channels, height: height, width: width,
+            source: source,
+            split: split)
+    }
+
+    /// The first `limit` images.
+    public func prefix(_ limit: Int) -> ImageDataset {
+        let kept = min(limit, count)
+        return ImageDataset(
+            images: Array(images[0..<(kept * imageSize)]), labels: Array(labels[0..<kept]),
+            channels: channels,
+            height: height, width: width, source: source, split: split)
+    }
+
+    /// Every image surrounded by `padding` zero pixels (28×28 → 32×32 with 2).
+    public func padded(by padding: Int) -> ImageDataset {
+        if padding == 0 { return self }
+        let (newHeight, newWidth) = (height + 2 * padding, width + 2 * padding)
+        var output = [UInt8](repeating: 0, count: count * channels * newHeight * newWidth)
+        for image in 0..<count {
+            for channel in 0..<channels {
+                for row in 0..<height {
+                    let source = ((image * channels + channel) * height + row) * width
+                    let target =
+                        ((image * channels + channel) * newHeight + row + padding) * newWidth + padding
+                    for column in 0..<width { output[target + column] = images[source + column] }
+                }
+            }
+        }
+        return ImageDataset(
+            images: output, labels: labels, channels: channels, height: newHeight, width: newWidth,
+            source: source,
+            split: split)
+    }
+}

@@ -1,0 +1,105 @@
+// Test-set evaluation: the single-sample negative ELBO and the IWAE log-likelihood, in nats and
+// bits per dimension, over a fixed binarization and fixed draws (so numbers are comparable
+// across epochs and runs).
+
+import Autodiff
+import Datasets
+import Models
+import NN
+import TensorCore
+
+/// Averages over a test set.
+public struct EvaluationResult: Equatable, Sendable {
+    /// Examples evaluated.
+    public var count: Int
+    /// Mean −ELBO (one sample), nats.
+    public var negativeELBO: Double
+    /// Mean −log p̂(x) by IWAE, nats (nil when not computed).
+    public var negativeLogLikelihood: Double?
+    /// Importance samples K.
+    public var importanceSamples: Int
+    /// Pixels per image, D.
+    public var dimensions: Int
+
+    /// −log p̂(x) / (D ln 2).
+    public var bitsPerDimension: Double? {
+        negativeLogLikelihood.map { $0 / (Double(dimensions) * 0.693_147_180_559_945_3) }
+    }
+}
+
+/// Evaluates a model on examples of a set.
+public struct Evaluator {
+    /// The model.
+    public var model: VAE
+    /// The config (data handling, seed, β).
+    public var config: RunConfig
+    /// Examples per batch.
+    public var batchSize = 250
+
+    /// An evaluator.
+    public init(model: VAE, config: RunConfig) {
+        self.model = model
+        self.config = config
+    }
+
+    /// Mean single-sample −ELBO (β = 1) over the first `count` examples (0 = all).
+    public func negativeELBO(_ set: ImageDataset, count: Int) -> Double {
+        let total = count == 0 ? set.count : min(count, set.count)
+        var sum: Double = 0
+        var start = 0
+        while start < total {
+            let indices = Array(start..<min(start + batchSize, total))
+            let (input, target) = config.batch(set, indices: indices, step: RunConfig.evaluationStep)
+            let noise = model.noise(
+                seed: config.seed, purpose: RandomPurpose.importance, step: RunConfig.evaluationStep,
+                indices: indices)
+            let pass = ForwardPass(arena: model.arena, trainable: false)
+            let terms = model.elbo(input, target: target, noise: noise, pass)
+            sum += Double(terms.loss(beta: 1).value.sum())
+            start += indices.count
+        }
+        return sum / Double(max(total, 1))
+    }
+
+    /// Per-example IWAE log-likelihoods of the examples `indices` (nats).
+    public func logLikelihoods(_ set: ImageDataset, indices: [Int], samples: Int, chunk: Int) -> [Float] {
+        var result: [Float] = []
+        var start = 0
+        // Examples per decoder call: keep B·chunk rows near 4096.
+        let rows = max(1, 4096 / max(chunk, 1))
+        while start < indices.count {
+            let part = Array(indices[start..<min(start + rows, indices.count)])
+            let (input, target) = config.batch(set, indices: part, step: RunConfig.evaluationStep)
+            let values = model.importanceWeightedLogLikelihood(
+                input, target: target, indices: part, samples: samples, chunk: min(chunk, samples),
+                seed: config.seed)
+            result += values.scalars
+            start += part.count
+        }
+        return result
+    }
+
+    /// −ELBO and IWAE −log p̂ over the first `count` examples (0 = all).
+    public func evaluate(
+        _ set: ImageDataset, count: Int, samples: Int, chunk: Int, progress: ((Int, Int) -> Void)? = nil
+    )
+        -> EvaluationResult
+    {
+        let total = count == 0 ? set.count : min(count, set.count)
+        let elbo = negativeELBO(set, count: total)
+        var sum: Double = 0
+        var start = 0
+        let block = 100
+        while start < total {
+            let indices = Array(start..<min(start + block, total))
+            sum -= logLikelihoods(set, indices: indices, samples: samples, chunk: chunk).reduce(0) {
+                $0 + Double($1)
+            }
+            start += indices.count
+            progress?(start, total)
+        }
+        return EvaluationResult(
+            count: total, negativeELBO: elbo, negativeLogLikelihood: sum / Double(max(total, 1)),
+            importanceSamples: samples, dimensions: model.pixelCount)
+    }
+}

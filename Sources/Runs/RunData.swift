@@ -1,0 +1,68 @@
+// The data a run uses, loaded and preprocessed as its config says, and the batches of it.
+
+import Datasets
+import Models
+import Storage
+import TensorCore
+
+/// A run's training and test sets.
+public struct RunData: Sendable {
+    /// Training examples.
+    public var train: ImageDataset
+    /// Test examples.
+    public var test: ImageDataset
+
+    /// Loads both sets, applies limits and padding, and checks that they agree.
+    public static func load(_ config: RunConfig) throws -> RunData {
+        let train = try loadSet(
+            config.data.train, limit: config.data.trainLimit, padding: config.data.padding)
+        let test = try loadSet(config.data.test, limit: config.data.testLimit, padding: config.data.padding)
+        guard train.channels == test.channels, train.height == test.height, train.width == test.width else {
+            throw ConfigError.mismatch(
+                "training images \(config.data.train) are \(train.channels)×\(train.height)×\(train.width) "
+                    + "but test images \(config.data.test) are \(test.channels)×\(test.height)×\(test.width)")
+        }
+        guard train.count >= config.training.batchSize else {
+            throw ConfigError.mismatch(
+                "training.batch_size \(config.training.batchSize) exceeds the \(train.count) training examples"
+            )
+        }
+        return RunData(train: train, test: test)
+    }
+
+    /// Reads one set with a helpful error when the file is missing.
+    public static func loadSet(_ path: String, limit: Int, padding: Int) throws -> ImageDataset {
+        guard fileExists(path) else {
+            let hint =
+                path.contains("fashion-mnist")
+                ? " (run `vaekit data prepare fashion-mnist` first)" : " (see `vaekit data import`)"
+            throw StorageError.cannotOpen(path: path, reason: "no such file\(hint)")
+        }
+        var set = try ImageDataset.read(path)
+        if limit > 0 { set = set.prefix(limit) }
+        return set.padded(by: padding)
+    }
+
+    /// `[C, H, W]` of the images.
+    public var imageShape: [Int] { [train.channels, train.height, train.width] }
+}
+
+extension RunConfig {
+    /// Model inputs and likelihood targets for the examples `indices` of `set`.
+    ///
+    /// Bernoulli and Gaussian targets are the inputs themselves (binarized when configured);
+    /// the 256-way categorical sees intensities and predicts the pixel bytes.
+    public func batch(_ set: ImageDataset, indices: [Int], step: UInt64) -> (
+        input: Tensor, target: LikelihoodTarget
+    ) {
+        if likelihood == .categorical256 {
+            let input = set.intensities(indices)
+            return (input, LikelihoodTarget(values: input, classes: set.pixelClasses(indices)))
+        }
+        let input = set.batch(indices, binarization: data.binarization, seed: seed, step: step)
+        return (input, LikelihoodTarget(values: input))
+    }
+
+    /// The step key of evaluation batches: a fixed binarization of the test set.
+    public static let evaluationStep = UInt64.max
+}

@@ -1,0 +1,222 @@
+// The training loop (single process): sampler → batch → β-ELBO → backward into the gradient
+// arena → optional clipping → optimizer step at the scheduled rate; metrics, images and
+// checkpoints on the way. Every draw is keyed by (seed, step, example), so resuming from a
+// checkpoint continues exactly as the uninterrupted run.
+
+import Autodiff
+import Datasets
+import Foundation
+import Models
+import NN
+import Runs
+import Storage
+import TensorCore
+
+/// What a finished (or stopped) training run reports.
+public struct TrainingSummary: Sendable {
+    /// Steps taken in total.
+    public var steps: Int
+    /// Mean training loss of the last epoch.
+    public var finalLoss: Double
+    /// The last evaluation's −ELBO on the test set.
+    public var testNegativeELBO: Double?
+    /// Training examples per second over this invocation.
+    public var examplesPerSecond: Double
+    /// The final checkpoint.
+    public var checkpoint: String
+}
+
+/// Trains one run.
+public final class Trainer {
+    /// The config.
+    public let config: RunConfig
+    /// The run's folder.
+    public let run: RunDirectory
+    /// The data.
+    public let data: RunData
+    /// The model.
+    public let model: VAE
+    /// Its optimizer.
+    public let optimizer: any Optimizer
+    /// Show progress on stderr.
+    public var showsProgress = true
+    /// Stop after this many steps in total (for tests and resume checks); nil = all epochs.
+    public var stopAfterStep: Int?
+    /// Messages (one line each).
+    public var log: (String) -> Void = { print($0) }
+
+    /// Prepares a run: loads data, builds the model and optimizer.
+    public init(config: RunConfig, run: RunDirectory) throws {
+        self.config = config
+        self.run = run
+        data = try RunData.load(config)
+        model = try config.makeModel(imageShape: data.imageShape)
+        optimizer = config.makeOptimizer()
+        setBLASThreadCount(config.training.blasThreads)
+    }
+
+    /// Steps per epoch.
+    public var stepsPerEpoch: Int { data.train.count / config.training.batchSize }
+    /// Steps of the whole run.
+    public var totalSteps: Int { stepsPerEpoch * config.training.epochs }
+
+    /// Trains from scratch (`resume: false`, refusing an existing run) or from the newest
+    /// checkpoint of the run folder.
+    @discardableResult
+    public func train(resume: Bool) throws -> TrainingSummary {
+        var step = 0
+        var lastCheckpointStep = 0
+        if resume {
+            guard let latest = run.latestCheckpoint else {
+                throw ConfigError.mismatch("\(run.path): nothing to resume (no checkpoints)")
+            }
+            let info = try Checkpoint.load(latest, into: model.arena, optimizer: optimizer)
+            step = info.step
+            lastCheckpointStep = info.step
+            log("resuming \(run.path) from \(latest) (step \(step))")
+        } else if !run.checkpointSteps().isEmpty {
+            throw ConfigError.mismatch(
+                "\(run.path) already holds checkpoints; pass --resume to continue it or choose another --run folder"
+            )
+        }
+        try run.create()
+        try AtomicFile.write(config.yaml, to: run.configPath)
+        let metrics = try MetricsLog(path: run.metricsPath, truncate: !resume)
+
+        let batchSize = config.training.batchSize
+        let sampler = ShuffleSampler(count: data.train.count, batchSize: batchSize, seed: config.seed)
+        let schedule = config.makeSchedule(totalSteps: totalSteps)
+        let lastStep = min(stopAfterStep ?? totalSteps, totalSteps)
+        let progress = Progress(total: lastStep, startingAt: step, label: "train", enabled: showsProgress)
+        let clock = ContinuousClock()
+        let started = clock.now
+        let firstStep = step
+        var permutation = sampler.permutation(epoch: step / max(stepsPerEpoch, 1))
+        var epochLoss = RunningMean()
+        var epochReconstruction = RunningMean()
+        var epochKL = RunningMean()
+        var summary = TrainingSummary(steps: step, finalLoss: .nan, examplesPerSecond: 0, checkpoint: "")
+        var learningRate = schedule.rate(base: config.training.learningRate, step: step)
+
+        while step < lastStep {
+            let epoch = step / stepsPerEpoch
+            let within = step % stepsPerEpoch
+            if within == 0 { permutation = sampler.permutation(epoch: epoch) }
+            let indices = sampler.batch(permutation, step: within)
+            let terms = trainStep(
+                indices: indices, step: step, learningRate: &learningRate, schedule: schedule)
+            epochLoss.add(terms.loss)
+            epochReconstruction.add(terms.reconstruction)
+            epochKL.add(terms.kl)
+            step += 1
+            progress.update(done: step, unitsPerItem: batchSize, message: "loss \(format(terms.loss))")
+
+            let every = config.training.checkpointEvery
+            if every > 0 && step % every == 0 && step < lastStep {
+                try saveCheckpoint(step: step, since: step - lastCheckpointStep, learningRate: learningRate)
+                lastCheckpointStep = step
+            }
+            if step % stepsPerEpoch == 0 || step == lastStep {
+                var record: [String: Double] = [
+                    "epoch": Double(step / stepsPerEpoch), "step": Double(step),
+                    "learning_rate": Double(learningRate),
+                    "train_loss": epochLoss.mean, "train_reconstruction": epochReconstruction.mean,
+                    "train_kl": epochKL.mean,
+                    "examples_per_second": rate(since: started, steps: step - firstStep),
+                ]
+                let completedEpoch = step / stepsPerEpoch
+                if step % stepsPerEpoch == 0 && config.training.evaluateEvery > 0
+                    && completedEpoch % config.training.evaluateEvery == 0
+                {
+                    let evaluator = Evaluator(model: model, config: config)
+                    let value = evaluator.negativeELBO(data.test, count: config.training.evaluationCount)
+                    record["test_neg_elbo"] = value
+                    summary.testNegativeELBO = value
+                    try writeImages(epoch: completedEpoch)
+                }
+                try metrics.append(record)
+                log(
+                    "epoch \(completedEpoch) step \(step): loss \(format(epochLoss.mean)) "
+                        + (record["test_neg_elbo"].map { "test −ELBO \(format($0))" } ?? ""))
+                summary.finalLoss = epochLoss.mean
+                epochLoss = RunningMean()
+                epochReconstruction = RunningMean()
+                epochKL = RunningMean()
+            }
+        }
+        if step > lastCheckpointStep || run.latestCheckpoint == nil {
+            try saveCheckpoint(step: step, since: step - lastCheckpointStep, learningRate: learningRate)
+        }
+        summary.steps = step
+        summary.examplesPerSecond = rate(since: started, steps: step - firstStep)
+        summary.checkpoint = run.checkpointPath(step: step)
+        return summary
+    }
+
+    private struct StepTerms {
+        var loss: Double
+        var reconstruction: Double
+        var kl: Double
+    }
+
+    /// One optimizer step on the examples `indices`.
+    private func trainStep(
+        indices: [Int], step: Int, learningRate: inout Float, schedule: LearningRateSchedule
+    ) -> StepTerms {
+        let (input, target) = config.batch(data.train, indices: indices, step: UInt64(step))
+        let noise = model.noise(
+            seed: config.seed, purpose: RandomPurpose.reparameterize, step: UInt64(step), indices: indices)
+        let pass = ForwardPass(arena: model.arena)
+        let terms = model.elbo(input, target: target, noise: noise, pass)
+        let perExample = terms.loss(beta: config.training.beta)
+        let scale = 1 / Float(indices.count)
+        // The loss is the batch mean of per-example losses.
+        pass.backward(perExample.sum() * scale)
+        if config.training.gradientClip > 0 {
+            clipGradientNorm(model.arena, maximumNorm: config.training.gradientClip)
+        }
+        learningRate = schedule.rate(base: config.training.learningRate, step: step)
+        optimizer.step(model.arena, learningRate: learningRate)
+        return StepTerms(
+            loss: Double(perExample.value.sum()) * Double(scale),
+            reconstruction: Double(terms.reconstruction.value.sum()) * Double(scale),
+            kl: Double(terms.kl.value.sum()) * Double(scale))
+    }
+
+    private func saveCheckpoint(step: Int, since: Int, learningRate: Float) throws {
+        let info = CheckpointInfo(
+            step: step, epoch: step / stepsPerEpoch, learningRate: learningRate, stepsSincePrevious: since,
+            batchSize: config.training.batchSize, trainCount: data.train.count, worldSize: 1,
+            config: config.yaml)
+        try Checkpoint.save(
+            run.checkpointPath(step: step), arena: model.arena, optimizer: optimizer, seed: config.seed,
+            info: info)
+    }
+
+    /// Reconstructions (originals above their reconstructions) and prior samples as PNG grids.
+    private func writeImages(epoch: Int) throws {
+        let images = ImageGrids(model: model, config: config)
+        try images.reconstructions(data.test, count: 16).write(
+            to: "\(run.imagesPath)/reconstructions-epoch-\(epoch).png")
+        try images.samples(count: 64).write(to: "\(run.imagesPath)/samples-epoch-\(epoch).png")
+    }
+
+    private func rate(since start: ContinuousClock.Instant, steps: Int) -> Double {
+        let duration = ContinuousClock.now - start
+        let seconds = Double(duration.components.seconds) + Double(duration.components.attoseconds) * 1e-18
+        return Double(steps * config.training.batchSize) / max(seconds, 1e-9)
+    }
+}
+
+/// A running mean of doubles.
+struct RunningMean {
+    private(set) var sum: Double = 0
+    private(set) var count = 0
+    mutating func add(_ value: Double) {
+        sum += value
+        count += 1
+    }
+    var mean: Double { count == 0 ? .nan : sum / Double(count) }
+}
+
+func format(_ value: Double) -> String { String(format: "%.3f", value) }

@@ -1,0 +1,105 @@
+// `vaekit data prepare|import`: datasets into VAEKit's HDF5 layout.
+
+import ArgumentParser
+import Datasets
+import Storage
+
+struct DataCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "data",
+        abstract: "Prepare or import datasets (HDF5: /images uint8 N×C×H×W, /labels int64).",
+        subcommands: [PrepareCommand.self, ImportCommand.self])
+}
+
+struct PrepareCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "prepare", abstract: "Write a known dataset as train.h5 and test.h5.")
+
+    @Argument(help: "fashion-mnist (Debian's dataset-fashion-mnist), noise or constant.")
+    var name: String
+
+    @Option(help: "Output folder (default: data/<name>).")
+    var output: String?
+
+    @Option(help: "Folder of the Fashion-MNIST IDX files.")
+    var source = "/usr/share/datasets/fashion-mnist"
+
+    @Option(help: "Images per split of generated sets.")
+    var count = 10_000
+
+    @Option(help: "Seed of generated sets.")
+    var seed: UInt64 = 1
+
+    func run() throws {
+        let folder = output ?? "data/\(name)"
+        try makeDirectories(folder)
+        var splits: [(String, ImageDataset)] = []
+        switch name {
+        case "fashion-mnist":
+            for (split, prefix) in [("train", "train"), ("test", "t10k")] {
+                let set = try ImageDataset.importIDX(
+                    images: "\(source)/\(prefix)-images-idx3-ubyte.gz",
+                    labels: "\(source)/\(prefix)-labels-idx1-ubyte.gz",
+                    source: "fashion-mnist", split: split)
+                splits.append((split, set))
+            }
+        case "noise":
+            splits = [
+                (
+                    "train",
+                    SyntheticImages.noise(count: count, channels: 1, height: 28, width: 28, seed: seed)
+                ),
+                (
+                    "test",
+                    SyntheticImages.noise(count: count, channels: 1, height: 28, width: 28, seed: seed + 1)
+                ),
+            ]
+        case "constant":
+            splits = [
+                (
+                    "train",
+                    SyntheticImages.constant(count: count, channels: 1, height: 28, width: 28, seed: seed)
+                ),
+                (
+                    "test",
+                    SyntheticImages.constant(count: count, channels: 1, height: 28, width: 28, seed: seed + 1)
+                ),
+            ]
+        default:
+            throw DatasetError.unknownName(name, expected: ["fashion-mnist", "noise", "constant"])
+        }
+        for (split, set) in splits {
+            let path = "\(folder)/\(split).h5"
+            try set.write(to: path)
+            print("wrote \(path): \(set.count) images of \(set.channels)×\(set.height)×\(set.width)")
+        }
+    }
+}
+
+struct ImportCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "import", abstract: "Convert an IDX (.gz) or HDF5 image file into VAEKit's layout.")
+
+    @Argument(help: "An IDX image file (N×H×W or N×C×H×W, unsigned bytes), or an HDF5 file with /images.")
+    var file: String
+
+    @Option(help: "IDX label file for the images.")
+    var labels: String?
+
+    @Option(help: "Output HDF5 file.")
+    var output: String
+
+    @Option(help: "Split name stored in the file.")
+    var split = "imported"
+
+    func run() throws {
+        let set: ImageDataset
+        if file.hasSuffix(".h5") || file.hasSuffix(".hdf5") {
+            set = try ImageDataset.read(file)
+        } else {
+            set = try ImageDataset.importIDX(images: file, labels: labels, source: file, split: split)
+        }
+        try set.write(to: output)
+        print("wrote \(output): \(set.count) images of \(set.channels)×\(set.height)×\(set.width)")
+    }
+}

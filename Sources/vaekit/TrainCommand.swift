@@ -1,0 +1,48 @@
+// `vaekit train`: one run from a config.
+
+import ArgumentParser
+import Runs
+import Training
+
+struct TrainCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "train", abstract: "Train a VAE from a YAML config into a run folder.")
+
+    @Option(help: "The run config (YAML).")
+    var config: String
+
+    @Option(
+        name: .customLong("set"), help: "Override a config key, e.g. --set training.epochs=3 (repeatable).")
+    var overrides: [String] = []
+
+    @Option(name: .customLong("run"), help: "Run folder (default: runs/<name>).")
+    var runFolder: String?
+
+    @Flag(help: "Continue from the run folder's newest checkpoint.")
+    var resume = false
+
+    @Option(help: "Stop after this many steps in total (the run can be resumed).")
+    var maxSteps: Int?
+
+    @Flag(help: "No progress display.")
+    var quiet = false
+
+    func run() throws {
+        var settings = try RunConfig.load(config, overrides: overrides)
+        let folder = RunDirectory(runFolder ?? "runs/\(settings.name)")
+        if resume {
+            // The run's own resolved config governs a resumed run; --set may still adjust it.
+            settings = try RunConfig.load(folder.configPath, overrides: overrides)
+        }
+        let trainer = try Trainer(config: settings, run: folder)
+        trainer.showsProgress = !quiet
+        trainer.stopAfterStep = maxSteps
+        print(
+            "training \(settings.name): \(trainer.data.train.count) examples, \(trainer.model.arena.count) parameters, "
+                + "\(trainer.totalSteps) steps, run folder \(folder.path)")
+        let summary = try trainer.train(resume: resume)
+        print(
+            "done: \(summary.steps) steps, \(Int(summary.examplesPerSecond)) examples/s, checkpoint \(summary.checkpoint)"
+        )
+    }
+}
