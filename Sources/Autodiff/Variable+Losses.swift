@@ -14,13 +14,32 @@ import TensorCore
 public func binaryCrossEntropy(logits: Variable, targets: Variable) -> Variable {
     precondition(
         logits.shape == targets.shape, "BCE: logits \(logits.shape) vs targets \(targets.shape)")
-    let loss = logits.value.softplus() - logits.value * targets.value
+    let loss = Tensor.binaryCrossEntropy(logits: logits.value, targets: targets.value)
     return Variable.record(loss, operation: "bceWithLogits", inputs: [logits, targets]) {
         g, x, _, needed in
         [
-            needed[0] ? g * (x[0].sigmoid() - x[1]) : nil,
+            needed[0] ? logisticResidual(g, logits: x[0], targets: x[1]) : nil,
             needed[1] ? -(g * x[0]) : nil,
         ]
+    }
+}
+
+/// `g ⊙ (σ(z) − t)` in one pass (the BCE VJP), itself differentiable:
+/// ∂/∂g = σ(z) − t, ∂/∂z = g·σ(z)(1 − σ(z)), ∂/∂t = −g.
+public func logisticResidual(_ g: Variable, logits: Variable, targets: Variable) -> Variable {
+    Variable.record(
+        Tensor.logisticResidual(g.value, logits: logits.value, targets: targets.value),
+        operation: "logisticResidual",
+        inputs: [g, logits, targets]
+    ) { c, x, _, needed in
+        var result: [Variable?] = [nil, nil, nil]
+        if needed[0] { result[0] = logisticResidual(c, logits: x[1], targets: x[2]) }
+        if needed[1] {
+            let s = x[1].sigmoid()
+            result[1] = c * x[0] * s * (1 - s)
+        }
+        if needed[2] { result[2] = -(c * x[0]) }
+        return result
     }
 }
 

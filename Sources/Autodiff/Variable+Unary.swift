@@ -45,12 +45,14 @@ extension Variable {
     public func tanh() -> Variable { unary("tanh", value.tanh()) { _, y in 1 - y * y } }
     /// `max(x, 0)`; d/dx = [x > 0].
     public func relu() -> Variable {
-        unary("relu", value.relu()) { x, _ in Variable(x.value.positiveMask()) }
+        Variable.record(value.relu(), operation: "relu", inputs: [self]) { g, x, _, _ in
+            [g.gated(by: x[0].value)]
+        }
     }
     /// `x` for `x > 0`, else `slope · x`; d/dx = 1 or slope.
     public func leakyRelu(slope: Float = 0.01) -> Variable {
-        unary("leakyRelu", value.leakyRelu(slope: slope)) { x, _ in
-            Variable(x.value.positiveMask(negativeValue: slope))
+        Variable.record(value.leakyRelu(slope: slope), operation: "leakyRelu", inputs: [self]) { g, x, _, _ in
+            [g.gated(by: x[0].value, negativeValue: slope)]
         }
     }
     /// `x` for `x > 0`, else `α(eˣ − 1)`; d/dx = 1 for x > 0, else αeˣ.
@@ -59,6 +61,18 @@ extension Variable {
             let positive = Variable(x.value.positiveMask())
             let negative = Variable(x.value.positiveMask(negativeValue: 0) * -1 + 1)
             return positive + negative * x.exp() * alpha
+        }
+    }
+}
+
+extension Variable {
+    /// `self` where `gate > 0`, else `negativeValue · self`: multiplication by a constant mask,
+    /// fused into one pass. Linear in `self`, so its VJP is the same gate.
+    public func gated(by gate: Tensor, negativeValue: Float = 0) -> Variable {
+        Variable.record(
+            value.gated(by: gate, negativeValue: negativeValue), operation: "gate", inputs: [self]
+        ) {
+            g, _, _, _ in [g.gated(by: gate, negativeValue: negativeValue)]
         }
     }
 }

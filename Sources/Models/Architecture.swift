@@ -91,10 +91,11 @@ struct NetworkBuilder {
         ])
         let decoder = Sequential([
             Reshape([latentCount, 1, 1]),
-            deconv("decoder.deconv1", latentCount, 4 * width, stride: 1, padding: 0), Activation.relu,  // 1 → 4
-            deconv("decoder.deconv2", 4 * width, 2 * width, stride: 2, padding: 1), Activation.relu,  // 4 → 8
-            deconv("decoder.deconv3", 2 * width, width, stride: 2, padding: 1), Activation.relu,  // 8 → 16
-            deconv("decoder.deconv4", width, channels * likelihood.outputsPerPixel, stride: 2, padding: 1),  // 16 → 32
+            // 1 → 4 → 8 → 16 → 32
+            deconv("decoder.deconv1", latentCount, 4 * width, stride: 1, padding: 0), Activation.relu,
+            deconv("decoder.deconv2", 4 * width, 2 * width, stride: 2, padding: 1), Activation.relu,
+            deconv("decoder.deconv3", 2 * width, width, stride: 2, padding: 1), Activation.relu,
+            deconv("decoder.deconv4", width, channels * likelihood.outputsPerPixel, stride: 2, padding: 1),
         ])
         return (encoder, decoder)
     }

@@ -60,31 +60,27 @@ extension Tensor {
             rank == 4 && shape[1] == g.channels && shape[2] == g.height && shape[3] == g.width,
             "im2col: input \(shape) does not match \(g)")
         let batch = shape[0]
-        let (oh, ow, kh, kw) = (g.outputHeight, g.outputWidth, g.kernelHeight, g.kernelWidth)
-        let patch = g.patchSize
-        let plane = g.height * g.width
-        return Tensor(shape: [batch, oh * ow, patch]) { out in
+        return Tensor(shape: [batch, g.positionCount, g.patchSize]) { out in
             withUnsafeBufferPointer { input in
                 guard let source = input.baseAddress, let target = out.baseAddress else { return }
-                for b in 0..<batch {
-                    let image = source + b * g.channels * plane
-                    for y in 0..<oh {
-                        for x in 0..<ow {
-                            var row = target + ((b * oh + y) * ow + x) * patch
-                            for c in 0..<g.channels {
-                                let channel = image + c * plane
-                                for i in 0..<kh {
-                                    let sy = y * g.stride - g.padding + i
-                                    let inside = sy >= 0 && sy < g.height
-                                    for j in 0..<kw {
-                                        let sx = x * g.stride - g.padding + j
-                                        row[j] =
-                                            inside && sx >= 0 && sx < g.width
-                                            ? channel[sy * g.width + sx] : 0
-                                    }
-                                    row += kw
+                ConvolutionWindows(g).visit(batch: batch) { imageOffset, rowOffset, sy, sx0, interiorX in
+                    var row = target + rowOffset
+                    let plane = g.height * g.width
+                    for c in 0..<g.channels {
+                        let channel = source + imageOffset + c * plane
+                        for i in 0..<g.kernelHeight {
+                            let y = sy + i
+                            if y < 0 || y >= g.height {
+                                row.update(repeating: 0, count: g.kernelWidth)
+                            } else if interiorX {
+                                row.update(from: channel + y * g.width + sx0, count: g.kernelWidth)
+                            } else {
+                                for j in 0..<g.kernelWidth {
+                                    let x = sx0 + j
+                                    row[j] = x >= 0 && x < g.width ? channel[y * g.width + x] : 0
                                 }
                             }
+                            row += g.kernelWidth
                         }
                     }
                 }
@@ -102,38 +98,63 @@ extension Tensor {
             rank == 3 && shape[1] == g.positionCount && shape[2] == g.patchSize,
             "col2im: columns \(shape) do not match \(g)")
         let batch = shape[0]
-        let (oh, ow, kh, kw) = (g.outputHeight, g.outputWidth, g.kernelHeight, g.kernelWidth)
-        let patch = g.patchSize
-        let plane = g.height * g.width
         var result = Tensor.zeros([batch, g.channels, g.height, g.width])
         result.withUnsafeMutableBufferPointer { out in
             withUnsafeBufferPointer { input in
                 guard let source = input.baseAddress, let target = out.baseAddress else { return }
-                for b in 0..<batch {
-                    let image = target + b * g.channels * plane
-                    for y in 0..<oh {
-                        for x in 0..<ow {
-                            var row = source + ((b * oh + y) * ow + x) * patch
-                            for c in 0..<g.channels {
-                                let channel = image + c * plane
-                                for i in 0..<kh {
-                                    let sy = y * g.stride - g.padding + i
-                                    if sy >= 0 && sy < g.height {
-                                        for j in 0..<kw {
-                                            let sx = x * g.stride - g.padding + j
-                                            if sx >= 0 && sx < g.width {
-                                                channel[sy * g.width + sx] += row[j]
-                                            }
-                                        }
+                ConvolutionWindows(g).visit(batch: batch) { imageOffset, rowOffset, sy, sx0, interiorX in
+                    var row = source + rowOffset
+                    let plane = g.height * g.width
+                    for c in 0..<g.channels {
+                        let channel = target + imageOffset + c * plane
+                        for i in 0..<g.kernelHeight {
+                            let y = sy + i
+                            if y >= 0 && y < g.height {
+                                let line = channel + y * g.width
+                                if interiorX {
+                                    for j in 0..<g.kernelWidth { line[sx0 + j] += row[j] }
+                                } else {
+                                    for j in 0..<g.kernelWidth where sx0 + j >= 0 && sx0 + j < g.width {
+                                        line[sx0 + j] += row[j]
                                     }
-                                    row += kw
                                 }
                             }
+                            row += g.kernelWidth
                         }
                     }
                 }
             }
         }
         return result
+    }
+}
+
+/// Enumerates the windows of a convolution: for each example and output position, the offset
+/// of the example's image, the offset of the position's row of patches, the window's top-left
+/// input coordinate, and whether the window lies inside the image horizontally (so a kernel
+/// row can be copied without bounds checks).
+struct ConvolutionWindows {
+    let geometry: ConvGeometry
+
+    init(_ geometry: ConvGeometry) { self.geometry = geometry }
+
+    @inline(__always)
+    func visit(
+        batch: Int,
+        _ body: (_ imageOffset: Int, _ rowOffset: Int, _ sy: Int, _ sx0: Int, _ interiorX: Bool) -> Void
+    ) {
+        let g = geometry
+        let (oh, ow) = (g.outputHeight, g.outputWidth)
+        let imageSize = g.channels * g.height * g.width
+        for b in 0..<batch {
+            for y in 0..<oh {
+                let sy = y * g.stride - g.padding
+                for x in 0..<ow {
+                    let sx0 = x * g.stride - g.padding
+                    let interiorX = sx0 >= 0 && sx0 + g.kernelWidth <= g.width
+                    body(b * imageSize, ((b * oh + y) * ow + x) * g.patchSize, sy, sx0, interiorX)
+                }
+            }
+        }
     }
 }

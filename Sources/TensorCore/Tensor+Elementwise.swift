@@ -232,3 +232,36 @@ extension Tensor {
 @inline(__always) func libmLog(_ x: Float) -> Float { Glibc.logf(x) }
 @inline(__always) func libmLog1p(_ x: Float) -> Float { Glibc.log1pf(x) }
 @inline(__always) func libmTanh(_ x: Float) -> Float { Glibc.tanhf(x) }
+
+// MARK: - Fused kernels for hot VJPs and likelihoods
+
+extension Tensor {
+    /// `self` where `gate > 0`, else `negativeValue · self` (one pass): the VJP of relu and
+    /// leaky relu.
+    public func gated(by gate: Tensor, negativeValue: Float = 0) -> Tensor {
+        zipMap(gate) { value, x in x > 0 ? value : negativeValue * value }
+    }
+
+    /// Elementwise binary cross-entropy of logits against targets, in one pass:
+    /// `max(z, 0) − z·t + log(1 + e^−|z|)`.
+    public static func binaryCrossEntropy(logits: Tensor, targets: Tensor) -> Tensor {
+        logits.zipMap(targets) { z, t in Swift.max(z, 0) - z * t + libmLog1p(libmExp(-Swift.abs(z))) }
+    }
+
+    /// `g ⊙ (σ(z) − t)` in one pass: the VJP of binary cross-entropy with respect to logits.
+    public static func logisticResidual(_ g: Tensor, logits: Tensor, targets: Tensor) -> Tensor {
+        precondition(
+            g.shape == logits.shape && logits.shape == targets.shape, "logisticResidual shapes differ")
+        return Tensor(shape: logits.shape) { out in
+            g.withUnsafeBufferPointer { gb in
+                logits.withUnsafeBufferPointer { zb in
+                    targets.withUnsafeBufferPointer { tb in
+                        for index in 0..<out.count {
+                            out[index] = gb[index] * (Tensor.sigmoid(zb[index]) - tb[index])
+                        }
+                    }
+                }
+            }
+        }
+    }
+}

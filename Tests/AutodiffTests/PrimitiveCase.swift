@@ -129,6 +129,12 @@ let primitiveCases: [PrimitiveCase] = [
     PrimitiveCase("bce with logits", [[3, 4], [3, 4]], [.awayFromZero, .unit]) {
         binaryCrossEntropy(logits: $0[0], targets: $0[1])
     },
+    PrimitiveCase("logistic residual", [[3, 4], [3, 4], [3, 4]], [.awayFromZero, .awayFromZero, .unit]) {
+        logisticResidual($0[0], logits: $0[1], targets: $0[2])
+    },
+    PrimitiveCase("gate", [[3, 4]]) {
+        $0[0].squared().gated(by: Philox(seed: 5).normal([3, 4]), negativeValue: 0.3)
+    },
     PrimitiveCase("cross-entropy axis 1", [[3, 5, 2]]) {
         crossEntropy(logits: $0[0], labels: [0, 4, 2, 2, 1, 3], alongAxis: 1)
     },
