@@ -80,5 +80,10 @@ let package = Package(
         .testTarget(name: "TensorCoreTests", dependencies: ["TensorCore"]),
         .testTarget(name: "AutodiffTests", dependencies: ["Autodiff", "TensorCore"]),
         .testTarget(name: "NNTests", dependencies: ["NN", "Autodiff", "TensorCore"]),
+        .testTarget(
+            name: "RunsTests",
+            dependencies: [
+                "Runs", "Training", "Models", "Datasets", "Storage", "NN", "Autodiff", "TensorCore", "CZlib",
+            ]),
     ]
 )

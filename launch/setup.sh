@@ -19,6 +19,7 @@ done
 packages=(
     pkg-config libopenblas-dev libopenmpi-dev openmpi-bin libhdf5-dev hdf5-tools
     zlib1g-dev libpng-dev dataset-fashion-mnist
+    python3-h5py  # the tests read checkpoints with an independent HDF5 reader
 )
 
 missing=()

@@ -16,9 +16,17 @@ trap 'rm -f "$log"' EXIT
 status=0
 swift test --skip-build 2>&1 | tee "$log" || status=$?
 
-# One plain closing line: Swift Testing's count (XCTest's own line reports its share, if any).
 passed=$(grep '^✔ Test ' "$log" | grep -vc '^✔ Test run' || true)
 failed=$(grep '^✘ Test ' "$log" | grep -vc '^✘ Test run' || true)
 if [ "$status" != 0 ] && [ "$failed" = 0 ]; then failed=1; fi
-echo "tests: $passed passed, $failed failed"
-exit "$status"
+
+echo "test: command-line checks (release build)"
+cli_status=0
+Tests/cli/cli-tests.sh 2>&1 | tee "$log" || cli_status=$?
+cli_passed=$(grep -c '^ok: ' "$log" || true)
+cli_failed=$(grep -c '^FAIL: ' "$log" || true)
+if [ "$cli_status" != 0 ] && [ "$cli_failed" = 0 ]; then cli_failed=1; fi
+
+# One plain closing line over both parts (Swift Testing's tests and the command-line checks).
+echo "tests: $((passed + cli_passed)) passed, $((failed + cli_failed)) failed"
+[ "$status" = 0 ] && [ "$cli_status" = 0 ]

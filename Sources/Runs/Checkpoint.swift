@@ -121,6 +121,15 @@ public enum Checkpoint {
                 reason: "parameters do not match this model (a checkpoint from another config?): "
                     + "missing \(Array(missing)), unexpected \(Array(extra))")
         }
+        for entry in arena.entries {
+            let stored = try file.describe("/params/\(entry.name)").shape
+            if stored != entry.shape {
+                throw StorageError.invalid(
+                    path: path,
+                    reason: "parameters do not match this model (a checkpoint from another config?): "
+                        + "\(entry.name) is \(stored) in the file but \(entry.shape) in the model")
+            }
+        }
         var values = Tensor.zeros([arena.count])
         for entry in arena.entries {
             let tensor = try file.readTensor("/params/\(entry.name)", shape: entry.shape)

@@ -1,0 +1,70 @@
+// The run config: defaults, overrides, round trips and errors that name the key.
+
+import Runs
+import Testing
+
+@Suite struct ConfigTests {
+    @Test func readsKeysAndOverrides() throws {
+        let text = """
+            name: test
+            model:
+              latent: 8
+              hidden: [16, 4]
+            training:
+              epochs: 3
+            """
+        let config = try RunConfig.parse(
+            text, path: "x.yaml",
+            overrides: ["training.learning_rate=0.01", "model.likelihood=categorical256"])
+        #expect(config.name == "test")
+        #expect(config.model.latent == 8)
+        #expect(config.model.hidden == [16, 4])
+        #expect(config.training.epochs == 3)
+        #expect(config.training.learningRate == 0.01)
+        #expect(config.model.likelihood == "categorical256")
+        #expect(config.training.batchSize == 128)
+    }
+
+    @Test func resolvedYAMLRoundTrips() throws {
+        var config = RunConfig()
+        config.name = "a \"quoted\" name"
+        config.model.hidden = [3, 5]
+        config.training.learningRate = 0.00025
+        config.data.padding = 2
+        #expect(try RunConfig.parse(config.yaml, path: "resolved") == config)
+    }
+
+    @Test func unknownKeyIsNamed() {
+        #expect(throws: ConfigError.self) { try RunConfig.parse("model:\n  hiden: [3]\n", path: "c.yaml") }
+        do {
+            _ = try RunConfig.parse("model:\n  hiden: [3]\n", path: "c.yaml")
+        } catch {
+            #expect("\(error)".contains("model.hiden"))
+            #expect("\(error)".contains("c.yaml"))
+        }
+    }
+
+    @Test func wrongTypeNamesKeyAndValue() {
+        do {
+            _ = try RunConfig.parse("training:\n  epochs: many\n", path: "c.yaml")
+            Issue.record("accepted a non-integer")
+        } catch {
+            #expect("\(error)".contains("training.epochs"))
+            #expect("\(error)".contains("many"))
+        }
+        do {
+            _ = try RunConfig.parse("model:\n  likelihood: poisson\n", path: "c.yaml")
+            Issue.record("accepted an unknown likelihood")
+        } catch {
+            #expect("\(error)".contains("bernoulli"))
+        }
+    }
+
+    @Test func badOverrideAndSyntax() {
+        #expect(throws: ConfigError.badOverride("epochs")) {
+            try RunConfig.parse("", path: "c", overrides: ["epochs"])
+        }
+        #expect(throws: ConfigError.self) { try RunConfig.parse("model: [unclosed", path: "c") }
+        #expect(throws: ConfigError.self) { try RunConfig.load("/nonexistent/config.yaml") }
+    }
+}

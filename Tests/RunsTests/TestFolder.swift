@@ -1,0 +1,11 @@
+// A fresh temporary folder per test.
+
+import Foundation
+
+func makeTestFolder(_ name: String = #function) -> String {
+    let cleaned = name.filter { $0.isLetter || $0.isNumber }
+    let path =
+        NSTemporaryDirectory() + "vaekit-tests-\(getpid())-\(cleaned)-\(UInt32.random(in: 0...UInt32.max))"
+    try? FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+    return path
+}

@@ -1,0 +1,57 @@
+#!/usr/bin/env bash
+# End-to-end checks of the vaekit command line (release build): data preparation, a short
+# training run, evaluation, sampling, resume, the checkpoint read by h5py, and the errors that
+# bad input must produce (clear message, non-zero exit, no partial output).
+set -uo pipefail
+cd "$(dirname "$0")/../.."
+. launch/env.sh
+vaekit=.build/release/vaekit
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+passed=0
+failed=0
+
+check() {  # check NAME COMMAND… : the command must succeed
+    local name=$1; shift
+    if output=$("$@" 2>&1); then passed=$((passed + 1)); echo "ok: $name"
+    else failed=$((failed + 1)); echo "FAIL: $name"; echo "$output" | tail -5 | sed 's/^/    /'; fi
+}
+refuses() {  # refuses NAME PATTERN COMMAND… : the command must fail and print PATTERN
+    local name=$1 pattern=$2; shift 2
+    if output=$("$@" 2>&1); then failed=$((failed + 1)); echo "FAIL: $name (succeeded)"
+    elif grep -q -- "$pattern" <<<"$output"; then passed=$((passed + 1)); echo "ok: $name"
+    else failed=$((failed + 1)); echo "FAIL: $name (message lacks '$pattern')"; echo "$output" | tail -3 | sed 's/^/    /'; fi
+}
+
+check "data prepare fashion-mnist" $vaekit data prepare fashion-mnist --output "$work/fmnist"
+check "data prepare noise" $vaekit data prepare noise --output "$work/noise" --count 300
+small=(--set data.train="$work/fmnist/train.h5" --set data.test="$work/fmnist/test.h5"
+    --set data.train_limit=512 --set data.test_limit=128 --set training.epochs=2 --set training.batch_size=64
+    --set training.checkpoint_every=4 --set training.evaluation_count=64 --set evaluation.iwae_samples=10
+    --set evaluation.count=32)
+check "train (2 epochs of 512 examples)" $vaekit train --config configs/fashion-mnist-mlp.yaml "${small[@]}" --run "$work/run" --quiet
+check "checkpoints written" test -f "$work/run/checkpoints/checkpoint-16.h5" -a -f "$work/run/checkpoints/checkpoint-4.h5"
+check "metrics and images written" test -s "$work/run/metrics.jsonl" -a -f "$work/run/images/samples-epoch-2.png"
+check "h5py reads the checkpoint" /usr/bin/python3 Tests/cli/check_checkpoint.py "$work/run/checkpoints/checkpoint-16.h5" \
+    encoder.fc1.weight,encoder.fc1.bias,encoder.fc3.weight,decoder.fc3.bias
+check "evaluate" $vaekit evaluate --checkpoint "$work/run/checkpoints/checkpoint-16.h5" --json "$work/eval.json"
+check "evaluate wrote JSON" grep -q '"nll"' "$work/eval.json"
+check "sample" $vaekit sample --checkpoint "$work/run/checkpoints/checkpoint-16.h5" --count 16 --output "$work/s.png"
+check "resume continues" $vaekit train --config configs/fashion-mnist-mlp.yaml "${small[@]}" --set training.epochs=3 --run "$work/run" --resume --quiet
+check "resumed to step 24" test -f "$work/run/checkpoints/checkpoint-24.h5"
+
+refuses "missing config file" "no such file" $vaekit train --config "$work/absent.yaml"
+printf 'model:\n  hiden: [3]\n' > "$work/typo.yaml"
+refuses "unknown config key is named" "model.hiden" $vaekit train --config "$work/typo.yaml"
+refuses "wrongly typed value" "training.epochs = 'ten'" $vaekit train --config configs/fashion-mnist-mlp.yaml --set training.epochs=ten
+refuses "missing data file" "none.h5: cannot open (no such file" $vaekit train --config configs/fashion-mnist-mlp.yaml --set data.train="$work/none.h5" --run "$work/x"
+refuses "data that do not fit the model" "32×32" $vaekit train --config configs/fashion-mnist-dcgan.yaml "${small[@]}" --set data.padding=0 --run "$work/y"
+refuses "existing run without --resume" "already holds checkpoints" $vaekit train --config configs/fashion-mnist-mlp.yaml "${small[@]}" --run "$work/run" --quiet
+refuses "checkpoint from another config" "do not match" $vaekit train --config configs/fashion-mnist-mlp.yaml "${small[@]}" --set model.latent=16 --run "$work/run" --resume --quiet
+printf 'garbage' > "$work/bad.h5"
+refuses "a file that is not HDF5" "not an HDF5 file" $vaekit evaluate --checkpoint "$work/bad.h5"
+refuses "unknown dataset name" "unknown dataset" $vaekit data prepare imagenet --output "$work/z"
+check "no temporary files left" bash -c "! ls $work/run/checkpoints | grep -q tmp"
+
+echo "cli: $passed passed, $failed failed"
+[ "$failed" = 0 ]
