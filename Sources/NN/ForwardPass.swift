@@ -54,17 +54,23 @@ public final class ForwardPass {
     }
 
     /// Backpropagates `loss` (any shape; `seed` is its cotangent, ones by default), writes
-    /// every parameter's gradient into `arena.gradients`, and returns the per-example factors
-    /// of each capturing layer (empty unless `capturePerExample`).
+    /// every parameter's gradient into `arena.gradients` (or into `destination`, a buffer laid
+    /// out like the arena), and returns the per-example factors of each capturing layer (empty
+    /// unless `capturePerExample`).
     @discardableResult
-    public func backward(_ loss: Variable, seed: Tensor? = nil) -> [GradientFactor] {
+    public func backward(_ loss: Variable, seed: Tensor? = nil, into destination: TensorStorage? = nil)
+        -> [GradientFactor]
+    {
+        let target = destination ?? arena.gradients
+        precondition(
+            target.count == arena.count, "gradient buffer of \(target.count) for an arena of \(arena.count)")
         let captured = records.map { $0.output }
         let all = gradients(of: loss, wrt: parameters + captured, seed: seed)
         for (index, gradient) in all.prefix(parameters.count).enumerated() {
             let offset = arena.entries[index].offset
             gradient.value.withUnsafeBufferPointer { source in
                 if let base = source.baseAddress {
-                    (arena.gradients.pointer + offset).update(from: base, count: source.count)
+                    (target.pointer + offset).update(from: base, count: source.count)
                 }
             }
         }

@@ -75,8 +75,11 @@ public struct RunConfig: Equatable, Sendable {
         public var evaluateEvery = 1
         /// Test examples per evaluation during training (0 = all).
         public var evaluationCount = 2000
-        /// BLAS threads per process.
-        public var blasThreads = 2
+        /// In-process data-parallel workers: each takes a contiguous part of every batch, with its
+        /// own graph and gradient buffer (the buffers are summed before the step).
+        public var workers = 2
+        /// OpenBLAS threads (per process; shared by the workers).
+        public var blasThreads = 1
     }
 
     /// Final evaluation (vaekit evaluate).
@@ -184,7 +187,9 @@ extension RunConfig {
         config.training.checkpointEvery = try training.int("checkpoint_every", default: 0, minimum: 0)
         config.training.evaluateEvery = try training.int("evaluate_every", default: 1, minimum: 0)
         config.training.evaluationCount = try training.int("evaluation_count", default: 2000, minimum: 0)
-        config.training.blasThreads = try training.int("blas_threads", default: 2, minimum: 1)
+        config.training.workers = try training.int("workers", default: config.training.workers, minimum: 1)
+        config.training.blasThreads = try training.int(
+            "blas_threads", default: config.training.blasThreads, minimum: 1)
 
         let evaluation = try root.section("evaluation")
         config.evaluation.iwaeSamples = try evaluation.int("iwae_samples", default: 1000, minimum: 1)
@@ -236,6 +241,7 @@ extension RunConfig {
               checkpoint_every: \(training.checkpointEvery)
               evaluate_every: \(training.evaluateEvery)
               evaluation_count: \(training.evaluationCount)
+              workers: \(training.workers)
               blas_threads: \(training.blasThreads)
             evaluation:
               iwae_samples: \(evaluation.iwaeSamples)

@@ -33,3 +33,22 @@ public func parallelFor(_ count: Int, minimumPerThread: Int = 1 << 16, _ body: @
         if start < end { body(start..<end) }
     }
 }
+
+/// A value handed to worker threads that the caller guarantees is used safely (read-only
+/// sharing, or disjoint writes).
+public struct UncheckedBox<Value>: @unchecked Sendable {
+    /// The value.
+    public let value: Value
+
+    /// Wraps `value`.
+    public init(_ value: Value) { self.value = value }
+}
+
+/// Runs `body(0..<count)` on `count` threads (inline when `count` is 1) and waits for all.
+public func runWorkers(_ count: Int, _ body: @Sendable (Int) -> Void) {
+    if count <= 1 {
+        body(0)
+        return
+    }
+    DispatchQueue.concurrentPerform(iterations: count, execute: body)
+}

@@ -44,6 +44,8 @@ public final class Trainer {
     public var stopAfterStep: Int?
     /// Messages (one line each).
     public var log: (String) -> Void = { print($0) }
+    /// One gradient buffer per in-process worker.
+    private let workerGradients: [TensorStorage]
 
     /// Prepares a run: loads data, builds the model and optimizer.
     public init(config: RunConfig, run: RunDirectory) throws {
@@ -52,7 +54,12 @@ public final class Trainer {
         data = try RunData.load(config)
         model = try config.makeModel(imageShape: data.imageShape)
         optimizer = config.makeOptimizer()
+        let parameterCount = model.arena.count
+        workerGradients = (0..<config.training.workers).map { _ in
+            TensorStorage(count: parameterCount, repeating: 0)
+        }
         setBLASThreadCount(config.training.blasThreads)
+        elementwiseThreadCount = config.training.workers
     }
 
     /// Steps per epoch.
@@ -159,28 +166,70 @@ public final class Trainer {
         var kl: Double
     }
 
-    /// One optimizer step on the examples `indices`.
+    /// One optimizer step on the examples `indices`, split over the in-process workers.
     private func trainStep(
         indices: [Int], step: Int, learningRate: inout Float, schedule: LearningRateSchedule
     ) -> StepTerms {
+        let parts = Trainer.split(indices, into: workerGradients.count)
+        // The loss is the batch mean of per-example losses; each worker holds its share of it.
+        let scale = 1 / Float(indices.count)
+        var terms = [StepTerms](repeating: StepTerms(loss: 0, reconstruction: 0, kl: 0), count: parts.count)
+        let shared = UncheckedBox(self)
+        terms.withUnsafeMutableBufferPointer { results in
+            guard let base = results.baseAddress else { return }
+            let output = SharedPointer(base)
+            runWorkers(parts.count) { worker in
+                output.base[worker] = shared.value.workerPass(
+                    parts[worker], step: step, scale: scale, worker: worker)
+            }
+        }
+        sumWorkerGradients()
+        if config.training.gradientClip > 0 {
+            clipGradientNorm(model.arena, maximumNorm: config.training.gradientClip)
+        }
+        learningRate = schedule.rate(base: config.training.learningRate, step: step)
+        optimizer.step(model.arena, learningRate: learningRate)
+        return terms.reduce(StepTerms(loss: 0, reconstruction: 0, kl: 0)) {
+            StepTerms(
+                loss: $0.loss + $1.loss, reconstruction: $0.reconstruction + $1.reconstruction,
+                kl: $0.kl + $1.kl)
+        }
+    }
+
+    /// Forward and backward of one worker's part of a batch into its gradient buffer.
+    private func workerPass(_ indices: [Int], step: Int, scale: Float, worker: Int) -> StepTerms {
         let (input, target) = config.batch(data.train, indices: indices, step: UInt64(step))
         let noise = model.noise(
             seed: config.seed, purpose: RandomPurpose.reparameterize, step: UInt64(step), indices: indices)
         let pass = ForwardPass(arena: model.arena)
         let terms = model.elbo(input, target: target, noise: noise, pass)
         let perExample = terms.loss(beta: config.training.beta)
-        let scale = 1 / Float(indices.count)
-        // The loss is the batch mean of per-example losses.
-        pass.backward(perExample.sum() * scale)
-        if config.training.gradientClip > 0 {
-            clipGradientNorm(model.arena, maximumNorm: config.training.gradientClip)
-        }
-        learningRate = schedule.rate(base: config.training.learningRate, step: step)
-        optimizer.step(model.arena, learningRate: learningRate)
+        pass.backward(perExample.sum() * scale, into: workerGradients[worker])
         return StepTerms(
             loss: Double(perExample.value.sum()) * Double(scale),
             reconstruction: Double(terms.reconstruction.value.sum()) * Double(scale),
             kl: Double(terms.kl.value.sum()) * Double(scale))
+    }
+
+    /// arena.gradients = Σ_workers their buffers.
+    private func sumWorkerGradients() {
+        let target = SharedPointer(model.arena.gradients.pointer)
+        let sources = workerGradients.map { SharedPointer($0.pointer) }
+        parallelFor(model.arena.count) { range in
+            for index in range {
+                var total: Float = 0
+                for source in sources { total += source.base[index] }
+                target.base[index] = total
+            }
+        }
+    }
+
+    /// Contiguous parts of `indices`, as equal as possible (none empty).
+    static func split(_ indices: [Int], into count: Int) -> [[Int]] {
+        let parts = max(1, min(count, indices.count))
+        return (0..<parts).map { part in
+            Array(indices[(part * indices.count / parts)..<((part + 1) * indices.count / parts)])
+        }
     }
 
     private func saveCheckpoint(step: Int, since: Int, learningRate: Float) throws {
