@@ -4,9 +4,10 @@
 // Dependency rule (docs: ../shared/DESIGN.md): a target imports only targets above it.
 //
 //   COpenBLAS, CMPI, CHDF5          system libraries through shim headers
-//   TensorCore                      → COpenBLAS, CMalloc
+//   CKernels                        C kernels (exp/log-based, Adam), one clone per instruction set
+//   TensorCore                      → COpenBLAS, CMalloc, CKernels
 //   Autodiff                        → TensorCore
-//   NN                              → Autodiff
+//   NN                              → Autodiff, CKernels
 //   Models                          → NN
 //   Storage                         → CHDF5, CZlib, TensorCore
 //   Cluster                         → CMPI
@@ -46,9 +47,12 @@ let package = Package(
         .systemLibrary(name: "CMalloc"),
 
         // MARK: - Engine
-        .target(name: "TensorCore", dependencies: ["COpenBLAS", "CMalloc"]),
+
+        // Vectorized elementwise kernels in C, compiled per instruction set (target_clones).
+        .target(name: "CKernels", cSettings: [.unsafeFlags(["-O3", "-fno-math-errno"])]),
+        .target(name: "TensorCore", dependencies: ["COpenBLAS", "CMalloc", "CKernels"]),
         .target(name: "Autodiff", dependencies: ["TensorCore"]),
-        .target(name: "NN", dependencies: ["Autodiff"]),
+        .target(name: "NN", dependencies: ["Autodiff", "CKernels"]),
 
         // MARK: - VAE models, storage, cluster, data
         .target(name: "Models", dependencies: ["NN"]),

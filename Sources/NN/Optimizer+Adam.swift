@@ -1,5 +1,6 @@
 // Adam (Kingma & Ba 2015, Algorithm 1) with optional L2 weight decay, as torch.optim.Adam.
 
+import CKernels
 import TensorCore
 
 #if canImport(Glibc)
@@ -61,48 +62,13 @@ public final class Adam: Optimizer {
         let (p, g) = (SharedPointer(arena.values.pointer), SharedPointer(arena.gradients.pointer))
         let (first, second) = (SharedPointer(m), SharedPointer(v))
         let (beta1, beta2, epsilon, weightDecay) = (beta1, beta2, epsilon, weightDecay)
+        let inverseCorrection = 1 / correction2Root
         parallelFor(arena.count) { range in
-            AdamKernel.update(
-                range, p: p.base, g: g.base, m: first.base, v: second.base, beta1: beta1, beta2: beta2,
-                epsilon: epsilon, weightDecay: weightDecay, stepSize: stepSize,
-                correction2Root: correction2Root)
+            let offset = range.lowerBound
+            vk_adam(
+                p.base + offset, g.base + offset, first.base + offset, second.base + offset, range.count, beta1, beta2,
+                epsilon, weightDecay, stepSize, inverseCorrection)
         }
     }
 }
 
-/// The Adam update over a range, 16 lanes at a time.
-enum AdamKernel {
-    static func update(
-        _ range: Range<Int>, p: UnsafeMutablePointer<Float>, g: UnsafeMutablePointer<Float>,
-        m: UnsafeMutablePointer<Float>, v: UnsafeMutablePointer<Float>, beta1: Float, beta2: Float,
-        epsilon: Float,
-        weightDecay: Float, stepSize: Float, correction2Root: Float
-    ) {
-        typealias Lanes = SIMD16<Float>
-        var index = range.lowerBound
-        let inverseCorrection = 1 / correction2Root
-        while index + 16 <= range.upperBound {
-            let parameter = UnsafeRawPointer(p + index).loadUnaligned(as: Lanes.self)
-            let gradient = UnsafeRawPointer(g + index).loadUnaligned(as: Lanes.self) + weightDecay * parameter
-            let moment =
-                beta1 * UnsafeRawPointer(m + index).loadUnaligned(as: Lanes.self) + (1 - beta1) * gradient
-            let square =
-                beta2 * UnsafeRawPointer(v + index).loadUnaligned(as: Lanes.self) + (1 - beta2) * gradient
-                * gradient
-            let denominator = square.squareRoot() * inverseCorrection + epsilon
-            UnsafeMutableRawPointer(m + index).storeBytes(of: moment, as: Lanes.self)
-            UnsafeMutableRawPointer(v + index).storeBytes(of: square, as: Lanes.self)
-            UnsafeMutableRawPointer(p + index).storeBytes(
-                of: parameter - stepSize * moment / denominator, as: Lanes.self)
-            index += 16
-        }
-        while index < range.upperBound {
-            let gradient = g[index] + weightDecay * p[index]
-            m[index] = beta1 * m[index] + (1 - beta1) * gradient
-            v[index] = beta2 * v[index] + (1 - beta2) * gradient * gradient
-            let denominator = v[index].squareRoot() * inverseCorrection + epsilon
-            p[index] -= stepSize * m[index] / denominator
-            index += 1
-        }
-    }
-}

@@ -1,6 +1,8 @@
 // Elementwise kernels. Each public function is a thin wrapper around `map`/`zipMap`, which the
 // optimizer inlines into a plain loop over unsafe pointers (no bounds or CoW checks inside).
 
+import CKernels
+
 #if canImport(Glibc)
     import Glibc
 #endif
@@ -182,8 +184,8 @@ extension Tensor {
     /// Elementwise maximum with broadcasting.
     public func maximum(_ other: Tensor) -> Tensor { broadcastZip(other) { Swift.max($0, $1) } }
 
-    /// `e^x`.
-    public func exp() -> Tensor { map { libmExp($0) } }
+    /// `e^x` (vectorized kernel, within 2 ulp of libm).
+    public func exp() -> Tensor { kernel { vk_exp($0, $1, $2) } }
     /// Natural logarithm.
     public func log() -> Tensor { map { libmLog($0) } }
     /// `log(1 + x)`, accurate near 0.
@@ -195,9 +197,20 @@ extension Tensor {
     /// `|x|`.
     public func abs() -> Tensor { map { Swift.abs($0) } }
     /// `1 / (1 + e^-x)`, computed without overflow for large |x|.
-    public func sigmoid() -> Tensor { map { Tensor.sigmoid($0) } }
+    public func sigmoid() -> Tensor { kernel { vk_sigmoid($0, $1, $2) } }
     /// `log(1 + e^x)`, computed without overflow for large |x|.
-    public func softplus() -> Tensor { map { Tensor.softplus($0) } }
+    public func softplus() -> Tensor { kernel { vk_softplus($0, $1, $2) } }
+
+    /// Applies a C kernel `(input, output, count)` to every element.
+    @inline(__always)
+    func kernel(_ body: (UnsafePointer<Float>, UnsafeMutablePointer<Float>, Int) -> Void) -> Tensor {
+        Tensor(shape: shape) { out in
+            withUnsafeBufferPointer { input in
+                guard let source = input.baseAddress, let target = out.baseAddress else { return }
+                body(source, target, input.count)
+            }
+        }
+    }
     /// Hyperbolic tangent.
     public func tanh() -> Tensor { map { libmTanh($0) } }
     /// `max(x, 0)`.
@@ -245,7 +258,15 @@ extension Tensor {
     /// Elementwise binary cross-entropy of logits against targets, in one pass:
     /// `max(z, 0) − z·t + log(1 + e^−|z|)`.
     public static func binaryCrossEntropy(logits: Tensor, targets: Tensor) -> Tensor {
-        logits.zipMap(targets) { z, t in Swift.max(z, 0) - z * t + libmLog1p(libmExp(-Swift.abs(z))) }
+        precondition(logits.shape == targets.shape, "BCE shapes \(logits.shape) and \(targets.shape) differ")
+        return Tensor(shape: logits.shape) { out in
+            logits.withUnsafeBufferPointer { z in
+                targets.withUnsafeBufferPointer { t in
+                    guard let pz = z.baseAddress, let pt = t.baseAddress, let po = out.baseAddress else { return }
+                    vk_bce_with_logits(pz, pt, po, z.count)
+                }
+            }
+        }
     }
 
     /// `g ⊙ (σ(z) − t)` in one pass: the VJP of binary cross-entropy with respect to logits.
@@ -256,9 +277,10 @@ extension Tensor {
             g.withUnsafeBufferPointer { gb in
                 logits.withUnsafeBufferPointer { zb in
                     targets.withUnsafeBufferPointer { tb in
-                        for index in 0..<out.count {
-                            out[index] = gb[index] * (Tensor.sigmoid(zb[index]) - tb[index])
-                        }
+                        guard let pg = gb.baseAddress, let pz = zb.baseAddress, let pt = tb.baseAddress,
+                            let po = out.baseAddress
+                        else { return }
+                        vk_logistic_residual(pg, pz, pt, po, out.count)
                     }
                 }
             }

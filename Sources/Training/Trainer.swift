@@ -44,6 +44,10 @@ public final class Trainer {
     public var stopAfterStep: Int?
     /// Messages (one line each).
     public var log: (String) -> Void = { print($0) }
+    /// Called after every step with the number of steps taken (benchmarks time with it).
+    public var onStep: ((Int) -> Void)?
+    /// Write checkpoints, metrics and images (benchmarks turn this off).
+    public var writesFiles = true
     /// One gradient buffer per in-process worker.
     private let workerGradients: [TensorStorage]
 
@@ -88,7 +92,7 @@ public final class Trainer {
         }
         try run.create()
         try AtomicFile.write(config.yaml, to: run.configPath)
-        let metrics = try MetricsLog(path: run.metricsPath, truncate: !resume)
+        let metrics = try MetricsLog(path: writesFiles ? run.metricsPath : "/dev/null", truncate: !resume)
 
         let batchSize = config.training.batchSize
         let sampler = ShuffleSampler(count: data.train.count, batchSize: batchSize, seed: config.seed)
@@ -116,14 +120,15 @@ public final class Trainer {
             epochReconstruction.add(terms.reconstruction)
             epochKL.add(terms.kl)
             step += 1
+            onStep?(step)
             progress.update(done: step, unitsPerItem: batchSize, message: "loss \(format(terms.loss))")
 
             let every = config.training.checkpointEvery
-            if every > 0 && step % every == 0 && step < lastStep {
+            if writesFiles && every > 0 && step % every == 0 && step < lastStep {
                 try saveCheckpoint(step: step, since: step - lastCheckpointStep, learningRate: learningRate)
                 lastCheckpointStep = step
             }
-            if step % stepsPerEpoch == 0 || step == lastStep {
+            if writesFiles && (step % stepsPerEpoch == 0 || step == lastStep) {
                 var record: [String: Double] = [
                     "epoch": Double(step / stepsPerEpoch), "step": Double(step),
                     "learning_rate": Double(learningRate),
@@ -151,7 +156,7 @@ public final class Trainer {
                 epochKL = RunningMean()
             }
         }
-        if step > lastCheckpointStep || run.latestCheckpoint == nil {
+        if writesFiles && (step > lastCheckpointStep || run.latestCheckpoint == nil) {
             try saveCheckpoint(step: step, since: step - lastCheckpointStep, learningRate: learningRate)
         }
         summary.steps = step

@@ -5,6 +5,7 @@ import Foundation
 import Models
 import Runs
 import Storage
+import TensorCore
 
 /// Loads a checkpoint with the config stored inside it.
 func loadCheckpoint(_ path: String, overrides: [String] = []) throws -> (RunConfig, RunData, Models.VAE) {
@@ -35,6 +36,7 @@ struct EvaluateCommand: ParsableCommand {
 
     func run() throws {
         let (config, data, model) = try loadCheckpoint(checkpoint)
+        setBLASThreadCount(config.training.blasThreads)
         let evaluator = Evaluator(model: model, config: config)
         let samples = samples ?? config.evaluation.iwaeSamples
         let started = ContinuousClock.now

@@ -1,0 +1,20 @@
+// Elementwise kernels that must vectorize: exp/log-based likelihood terms and the Adam update.
+// Compiled once per instruction set (AVX-512, AVX2+FMA, baseline) and chosen at load time.
+#ifndef VAEKIT_CKERNELS_H
+#define VAEKIT_CKERNELS_H
+
+// out = max(z, 0) − z·t + log(1 + e^−|z|): binary cross-entropy of logits z against targets t.
+void vk_bce_with_logits(const float *z, const float *t, float *out, long n);
+// out = g·(σ(z) − t): its gradient with respect to z, scaled by g.
+void vk_logistic_residual(const float *g, const float *z, const float *t, float *out, long n);
+// out = e^x.
+void vk_exp(const float *x, float *out, long n);
+// out = σ(x).
+void vk_sigmoid(const float *x, float *out, long n);
+// out = log(1 + e^x).
+void vk_softplus(const float *x, float *out, long n);
+// One Adam step over n parameters (torch.optim.Adam with L2 weight decay).
+void vk_adam(float *p, const float *g, float *m, float *v, long n, float beta1, float beta2, float epsilon,
+             float weight_decay, float step_size, float inverse_correction2);
+
+#endif

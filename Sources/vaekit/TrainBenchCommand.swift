@@ -1,0 +1,51 @@
+// `vaekit bench train`: training throughput of a config, timed over steps after a warm-up,
+// without writing checkpoints, metrics or images.
+
+import ArgumentParser
+import Foundation
+import Runs
+import Training
+
+struct TrainBenchCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "train", abstract: "Training examples per second of a config (no files written).")
+
+    @Option(help: "The run config (YAML).")
+    var config: String
+
+    @Option(name: .customLong("set"), help: "Override a config key (repeatable).")
+    var overrides: [String] = []
+
+    @Option(help: "Timed steps.")
+    var steps = 200
+
+    @Option(help: "Untimed warm-up steps.")
+    var warmup = 20
+
+    func run() throws {
+        let settings = try RunConfig.load(config, overrides: overrides)
+        let folder = NSTemporaryDirectory() + "vaekit-bench-\(getpid())"
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let trainer = try Trainer(config: settings, run: RunDirectory(folder))
+        trainer.showsProgress = false
+        trainer.writesFiles = false
+        trainer.log = { _ in }
+        trainer.stopAfterStep = warmup + steps
+        let clock = ContinuousClock()
+        var started = clock.now
+        var finished = clock.now
+        let warmup = warmup
+        trainer.onStep = { step in
+            if step == warmup { started = clock.now }
+            finished = clock.now
+        }
+        try trainer.train(resume: false)
+        let elapsed = finished - started
+        let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18
+        let rate = Double(steps * settings.training.batchSize) / max(seconds, 1e-9)
+        print(
+            "{\"config\": \"\(config)\", \"examples_per_second\": \(Int(rate)), \"steps\": \(steps), "
+                + "\"batch\": \(settings.training.batchSize), \"workers\": \(settings.training.workers), "
+                + "\"blas_threads\": \(settings.training.blasThreads)}")
+    }
+}
