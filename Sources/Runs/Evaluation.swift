@@ -3,6 +3,7 @@
 // across epochs and runs).
 
 import Autodiff
+import Cluster
 import Datasets
 import Models
 import NN
@@ -42,11 +43,43 @@ public struct Evaluator {
         self.config = config
     }
 
+    /// Mean single-sample −ELBO (β = 1) over the first `count` examples (0 = all), each rank
+    /// evaluating its share of them.
+    public func negativeELBO(_ set: ImageDataset, count: Int, communicator: any Communicator) throws -> Double {
+        let total = count == 0 ? set.count : min(count, set.count)
+        let mine = communicator.share(of: total)
+        var sums = [negativeELBOSum(set, range: mine)]
+        try communicator.allReduceSum(&sums)
+        return sums[0] / Double(max(total, 1))
+    }
+
     /// Mean single-sample −ELBO (β = 1) over the first `count` examples (0 = all).
     public func negativeELBO(_ set: ImageDataset, count: Int) -> Double {
         let total = count == 0 ? set.count : min(count, set.count)
+        return negativeELBOSum(set, range: 0..<total) / Double(max(total, 1))
+    }
+
+    /// Σ −ELBO over the examples in `range`, split over the in-process workers.
+    func negativeELBOSum(_ set: ImageDataset, range: Range<Int>) -> Double {
+        let workers = max(1, config.training.workers)
+        var partial = [Double](repeating: 0, count: workers)
+        let shared = UncheckedBox(self)
+        partial.withUnsafeMutableBufferPointer { buffer in
+            guard let base = buffer.baseAddress else { return }
+            let output = SharedPointer(base)
+            runWorkers(workers) { worker in
+                let lower = range.lowerBound + worker * range.count / workers
+                let upper = range.lowerBound + (worker + 1) * range.count / workers
+                output.base[worker] = shared.value.negativeELBOSerial(set, range: lower..<upper)
+            }
+        }
+        return partial.reduce(0, +)
+    }
+
+    private func negativeELBOSerial(_ set: ImageDataset, range: Range<Int>) -> Double {
+        let total = range.upperBound
         var sum: Double = 0
-        var start = 0
+        var start = range.lowerBound
         while start < total {
             let indices = Array(start..<min(start + batchSize, total))
             let (input, target) = config.batch(set, indices: indices, step: RunConfig.evaluationStep)
@@ -58,7 +91,7 @@ public struct Evaluator {
             sum += Double(terms.loss(beta: 1).value.sum())
             start += indices.count
         }
-        return sum / Double(max(total, 1))
+        return sum
     }
 
     /// Per-example IWAE log-likelihoods of the examples `indices` (nats).

@@ -4,6 +4,7 @@
 // checkpoint continues exactly as the uninterrupted run.
 
 import Autodiff
+import Cluster
 import Datasets
 import Foundation
 import Models
@@ -51,10 +52,14 @@ public final class Trainer {
     /// One gradient buffer per in-process worker.
     private let workerGradients: [TensorStorage]
 
+    /// The ranks training together (a local one by default).
+    public let communicator: any Communicator
+
     /// Prepares a run: loads data, builds the model and optimizer.
-    public init(config: RunConfig, run: RunDirectory) throws {
+    public init(config: RunConfig, run: RunDirectory, communicator: any Communicator = LocalCommunicator()) throws {
         self.config = config
         self.run = run
+        self.communicator = communicator
         data = try RunData.load(config)
         model = try config.makeModel(imageShape: data.imageShape)
         optimizer = config.makeOptimizer()
@@ -65,6 +70,9 @@ public final class Trainer {
         setBLASThreadCount(config.training.blasThreads)
         elementwiseThreadCount = config.training.workers
     }
+
+    /// Whether this process writes checkpoints, metrics and images (rank 0 only).
+    private var writes: Bool { writesFiles && communicator.isCoordinator }
 
     /// Steps per epoch.
     public var stepsPerEpoch: Int { data.train.count / config.training.batchSize }
@@ -77,28 +85,34 @@ public final class Trainer {
     public func train(resume: Bool) throws -> TrainingSummary {
         var step = 0
         var lastCheckpointStep = 0
-        if resume {
-            guard let latest = run.latestCheckpoint else {
-                throw ConfigError.mismatch("\(run.path): nothing to resume (no checkpoints)")
+        if communicator.isCoordinator {
+            if resume {
+                guard let latest = run.latestCheckpoint else {
+                    throw ConfigError.mismatch("\(run.path): nothing to resume (no checkpoints)")
+                }
+                let info = try Checkpoint.load(latest, into: model.arena, optimizer: optimizer)
+                step = info.step
+                lastCheckpointStep = info.step
+                log("resuming \(run.path) from \(latest) (step \(step))")
+            } else if !run.checkpointSteps().isEmpty {
+                throw ConfigError.mismatch(
+                    "\(run.path) already holds checkpoints; pass --resume to continue it or choose another --run folder"
+                )
             }
-            let info = try Checkpoint.load(latest, into: model.arena, optimizer: optimizer)
-            step = info.step
-            lastCheckpointStep = info.step
-            log("resuming \(run.path) from \(latest) (step \(step))")
-        } else if !run.checkpointSteps().isEmpty {
-            throw ConfigError.mismatch(
-                "\(run.path) already holds checkpoints; pass --resume to continue it or choose another --run folder"
-            )
+            try run.create()
+            try AtomicFile.write(config.yaml, to: run.configPath)
         }
-        try run.create()
-        try AtomicFile.write(config.yaml, to: run.configPath)
-        let metrics = try MetricsLog(path: writesFiles ? run.metricsPath : "/dev/null", truncate: !resume)
+        // Every rank starts from rank 0's parameters, optimizer state and step.
+        step = try synchronizeState(step: step)
+        lastCheckpointStep = step
+        let metrics = try MetricsLog(path: writes ? run.metricsPath : "/dev/null", truncate: !resume)
 
         let batchSize = config.training.batchSize
         let sampler = ShuffleSampler(count: data.train.count, batchSize: batchSize, seed: config.seed)
         let schedule = config.makeSchedule(totalSteps: totalSteps)
         let lastStep = min(stopAfterStep ?? totalSteps, totalSteps)
-        let progress = Progress(total: lastStep, startingAt: step, label: "train", enabled: showsProgress)
+        let progress = Progress(
+            total: lastStep, startingAt: step, label: "train", enabled: showsProgress && communicator.isCoordinator)
         let clock = ContinuousClock()
         let started = clock.now
         let firstStep = step
@@ -114,7 +128,7 @@ public final class Trainer {
             let within = step % stepsPerEpoch
             if within == 0 { permutation = sampler.permutation(epoch: epoch) }
             let indices = sampler.batch(permutation, step: within)
-            let terms = trainStep(
+            let terms = try trainStep(
                 indices: indices, step: step, learningRate: &learningRate, schedule: schedule)
             epochLoss.add(terms.loss)
             epochReconstruction.add(terms.reconstruction)
@@ -124,7 +138,7 @@ public final class Trainer {
             progress.update(done: step, unitsPerItem: batchSize, message: "loss \(format(terms.loss))")
 
             let every = config.training.checkpointEvery
-            if writesFiles && every > 0 && step % every == 0 && step < lastStep {
+            if writes && every > 0 && step % every == 0 && step < lastStep {
                 try saveCheckpoint(step: step, since: step - lastCheckpointStep, learningRate: learningRate)
                 lastCheckpointStep = step
             }
@@ -141,22 +155,25 @@ public final class Trainer {
                     && completedEpoch % config.training.evaluateEvery == 0
                 {
                     let evaluator = Evaluator(model: model, config: config)
-                    let value = evaluator.negativeELBO(data.test, count: config.training.evaluationCount)
+                    let value = try evaluator.negativeELBO(
+                        data.test, count: config.training.evaluationCount, communicator: communicator)
                     record["test_neg_elbo"] = value
                     summary.testNegativeELBO = value
-                    try writeImages(epoch: completedEpoch)
+                    if writes { try writeImages(epoch: completedEpoch) }
                 }
-                try metrics.append(record)
-                log(
+                if writes { try metrics.append(record) }
+                if communicator.isCoordinator {
+                    log(
                     "epoch \(completedEpoch) step \(step): loss \(format(epochLoss.mean)) "
-                        + (record["test_neg_elbo"].map { "test −ELBO \(format($0))" } ?? ""))
+                            + (record["test_neg_elbo"].map { "test −ELBO \(format($0))" } ?? ""))
+                }
                 summary.finalLoss = epochLoss.mean
                 epochLoss = RunningMean()
                 epochReconstruction = RunningMean()
                 epochKL = RunningMean()
             }
         }
-        if writesFiles && (step > lastCheckpointStep || run.latestCheckpoint == nil) {
+        if writes && (step > lastCheckpointStep || run.latestCheckpoint == nil) {
             try saveCheckpoint(step: step, since: step - lastCheckpointStep, learningRate: learningRate)
         }
         summary.steps = step
@@ -174,8 +191,10 @@ public final class Trainer {
     /// One optimizer step on the examples `indices`, split over the in-process workers.
     private func trainStep(
         indices: [Int], step: Int, learningRate: inout Float, schedule: LearningRateSchedule
-    ) -> StepTerms {
-        let parts = Trainer.split(indices, into: workerGradients.count)
+    ) throws -> StepTerms {
+        // This rank's contiguous share of the global batch, split again over its workers.
+        let share = communicator.share(of: indices.count)
+        let parts = Trainer.split(Array(indices[share]), into: workerGradients.count)
         // The loss is the batch mean of per-example losses; each worker holds its share of it.
         let scale = 1 / Float(indices.count)
         var terms = [StepTerms](repeating: StepTerms(loss: 0, reconstruction: 0, kl: 0), count: parts.count)
@@ -189,6 +208,9 @@ public final class Trainer {
             }
         }
         sumWorkerGradients()
+        // One all-reduce of the whole gradient arena: the global batch mean on every rank.
+        try communicator.allReduceSum(
+            UnsafeMutableBufferPointer(start: model.arena.gradients.pointer, count: model.arena.count))
         if config.training.gradientClip > 0 {
             clipGradientNorm(model.arena, maximumNorm: config.training.gradientClip)
         }
@@ -229,6 +251,28 @@ public final class Trainer {
         }
     }
 
+    /// Broadcasts rank 0's parameters, optimizer state and step to every rank.
+    private func synchronizeState(step: Int) throws -> Int {
+        guard communicator.size > 1 else { return step }
+        var header = [Int64(step), Int64(optimizer.stepCount)]
+        try communicator.broadcast(&header, root: 0)
+        try communicator.broadcast(
+            UnsafeMutableRawBufferPointer(
+                start: model.arena.values.pointer, count: model.arena.count * MemoryLayout<Float>.stride), root: 0)
+        var slots: [String: TensorStorage] = [:]
+        var present = optimizer.slotNames.map { Int64(optimizer.slots[$0] == nil ? 0 : 1) }
+        try communicator.broadcast(&present, root: 0)
+        for (name, flag) in zip(optimizer.slotNames, present) where flag == 1 {
+            let storage = optimizer.slots[name] ?? TensorStorage(count: model.arena.count, repeating: 0)
+            try communicator.broadcast(
+                UnsafeMutableRawBufferPointer(start: storage.pointer, count: model.arena.count * MemoryLayout<Float>.stride),
+                root: 0)
+            slots[name] = storage
+        }
+        if !communicator.isCoordinator { optimizer.restore(stepCount: Int(header[1]), slots: slots) }
+        return Int(header[0])
+    }
+
     /// Contiguous parts of `indices`, as equal as possible (none empty).
     static func split(_ indices: [Int], into count: Int) -> [[Int]] {
         let parts = max(1, min(count, indices.count))
@@ -240,7 +284,7 @@ public final class Trainer {
     private func saveCheckpoint(step: Int, since: Int, learningRate: Float) throws {
         let info = CheckpointInfo(
             step: step, epoch: step / stepsPerEpoch, learningRate: learningRate, stepsSincePrevious: since,
-            batchSize: config.training.batchSize, trainCount: data.train.count, worldSize: 1,
+            batchSize: config.training.batchSize, trainCount: data.train.count, worldSize: communicator.size,
             config: config.yaml)
         try Checkpoint.save(
             run.checkpointPath(step: step), arena: model.arena, optimizer: optimizer, seed: config.seed,

@@ -2,6 +2,7 @@
 // without writing checkpoints, metrics or images.
 
 import ArgumentParser
+import Cluster
 import Foundation
 import Runs
 import Training
@@ -23,10 +24,15 @@ struct TrainBenchCommand: ParsableCommand {
     var warmup = 20
 
     func run() throws {
+        let communicator = try makeCommunicator()
+        try runOnEveryRank(communicator) { try measure(communicator) }
+    }
+
+    private func measure(_ communicator: any Communicator) throws {
         let settings = try RunConfig.load(config, overrides: overrides)
         let folder = NSTemporaryDirectory() + "vaekit-bench-\(getpid())"
         defer { try? FileManager.default.removeItem(atPath: folder) }
-        let trainer = try Trainer(config: settings, run: RunDirectory(folder))
+        let trainer = try Trainer(config: settings, run: RunDirectory(folder), communicator: communicator)
         trainer.showsProgress = false
         trainer.writesFiles = false
         trainer.log = { _ in }
@@ -43,9 +49,11 @@ struct TrainBenchCommand: ParsableCommand {
         let elapsed = finished - started
         let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18
         let rate = Double(steps * settings.training.batchSize) / max(seconds, 1e-9)
-        print(
-            "{\"config\": \"\(config)\", \"examples_per_second\": \(Int(rate)), \"steps\": \(steps), "
-                + "\"batch\": \(settings.training.batchSize), \"workers\": \(settings.training.workers), "
-                + "\"blas_threads\": \(settings.training.blasThreads)}")
+        if communicator.isCoordinator {
+            print(
+                "{\"config\": \"\(config)\", \"examples_per_second\": \(Int(rate)), \"steps\": \(steps), "
+                    + "\"batch\": \(settings.training.batchSize), \"ranks\": \(communicator.size), "
+                    + "\"workers\": \(settings.training.workers), \"blas_threads\": \(settings.training.blasThreads)}")
+        }
     }
 }

@@ -1,6 +1,7 @@
 // `vaekit train`: one run from a config.
 
 import ArgumentParser
+import Cluster
 import Runs
 import Training
 
@@ -28,21 +29,31 @@ struct TrainCommand: ParsableCommand {
     var quiet = false
 
     func run() throws {
+        let communicator = try makeCommunicator()
+        try runOnEveryRank(communicator) { try train(communicator) }
+    }
+
+    private func train(_ communicator: any Communicator) throws {
         var settings = try RunConfig.load(config, overrides: overrides)
         let folder = RunDirectory(runFolder ?? "runs/\(settings.name)")
         if resume {
             // The run's own resolved config governs a resumed run; --set may still adjust it.
             settings = try RunConfig.load(folder.configPath, overrides: overrides)
         }
-        let trainer = try Trainer(config: settings, run: folder)
+        let trainer = try Trainer(config: settings, run: folder, communicator: communicator)
         trainer.showsProgress = !quiet
         trainer.stopAfterStep = maxSteps
-        print(
-            "training \(settings.name): \(trainer.data.train.count) examples, \(trainer.model.arena.count) parameters, "
-                + "\(trainer.totalSteps) steps, run folder \(folder.path)")
+        if communicator.isCoordinator {
+            print(
+                "training \(settings.name): \(trainer.data.train.count) examples, \(trainer.model.arena.count) "
+                    + "parameters, \(trainer.totalSteps) steps, \(communicator.size) rank(s) × "
+                    + "\(settings.training.workers) worker(s), run folder \(folder.path)")
+        }
         let summary = try trainer.train(resume: resume)
-        print(
-            "done: \(summary.steps) steps, \(Int(summary.examplesPerSecond)) examples/s, checkpoint \(summary.checkpoint)"
-        )
+        if communicator.isCoordinator {
+            print(
+                "done: \(summary.steps) steps, \(Int(summary.examplesPerSecond)) examples/s, "
+                    + "checkpoint \(summary.checkpoint)")
+        }
     }
 }

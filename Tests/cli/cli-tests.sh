@@ -51,6 +51,38 @@ refuses "checkpoint from another config" "do not match" $vaekit train --config c
 printf 'garbage' > "$work/bad.h5"
 refuses "a file that is not HDF5" "not an HDF5 file" $vaekit evaluate --checkpoint "$work/bad.h5"
 refuses "unknown dataset name" "unknown dataset" $vaekit data prepare imagenet --output "$work/z"
+# Data-parallel training: the same global batch on 1, 2 and 4 ranks gives the same parameters.
+# SGD with momentum: only the order of floating-point sums differs between rank counts, so after
+# 8 steps the parameters agree to 1e-6 (seen: 1.5e-8). Adam divides by √v, so gradient entries
+# that are pure rounding noise get O(lr) steps whose sign can differ; its bound is 1e-3 (seen: 9e-5
+# at lr 3e-3 over 8 steps).
+mpirun=(mpirun --oversubscribe --bind-to none)
+for optimizer in sgd adam; do
+    dp=(--config configs/fashion-mnist-mlp.yaml "${small[@]}" --set training.epochs=1 --set training.checkpoint_every=0
+        --set training.workers=1 --set training.optimizer=$optimizer --set training.momentum=0.9
+        --set training.learning_rate=0.003 --quiet)
+    tolerance=1e-6; [ "$optimizer" = adam ] && tolerance=1e-3
+    check "$optimizer: 1 rank" $vaekit train "${dp[@]}" --run "$work/$optimizer-1"
+    for ranks in 2 4; do
+        check "$optimizer: $ranks ranks under mpirun" "${mpirun[@]}" -np $ranks $vaekit train "${dp[@]}" --run "$work/$optimizer-$ranks"
+        check "$optimizer: $ranks ranks match 1 rank (≤ $tolerance)" /usr/bin/python3 Tests/cli/compare_checkpoints.py \
+            "$work/$optimizer-1/checkpoints/checkpoint-8.h5" "$work/$optimizer-$ranks/checkpoints/checkpoint-8.h5" $tolerance
+    done
+done
+check "checkpoint records world_size 4" /usr/bin/python3 -c \
+    "import h5py,sys; sys.exit(h5py.File('$work/adam-4/checkpoints/checkpoint-8.h5')['/'].attrs['world_size'] != 4 and 1 or 0)"
+for ranks in 2 4; do
+    check "collectives invariants on $ranks ranks" timeout 60 "${mpirun[@]}" -np $ranks $vaekit selftest collectives
+done
+# A rank that cannot read its data ends the whole job, non-zero, with the reason, in seconds.
+started=$(date +%s)
+refuses "a failing rank ends the job" "none.h5" timeout 60 "${mpirun[@]}" -np 2 bash -c \
+    'extra=(); [ "$OMPI_COMM_WORLD_RANK" = 1 ] && extra=(--set data.train='"$work"'/none.h5);
+     exec '"$vaekit"' train --config configs/fashion-mnist-mlp.yaml --set data.train_limit=512 --set data.test_limit=128 \
+        --set data.test='"$work"'/fmnist/test.h5 --set data.train='"$work"'/fmnist/train.h5 "${extra[@]}" --run '"$work"'/failing --quiet'
+elapsed=$(( $(date +%s) - started ))
+check "it ended within 30 s (took ${elapsed} s)" test "$elapsed" -lt 30
+
 check "no temporary files left" bash -c "! ls $work/run/checkpoints | grep -q tmp"
 
 echo "cli: $passed passed, $failed failed"

@@ -1,4 +1,0 @@
-// The `Cluster` target: its contents arrive with the issue that builds it (see ../shared/DESIGN.md).
-
-/// Namespace marker so the target compiles while it is empty.
-enum ClusterTarget {}

@@ -1,0 +1,164 @@
+// Open MPI through the shim's getters. Errors return (MPI_ERRORS_RETURN) and become thrown
+// CommunicatorErrors; a rank that fails calls MPI_Abort, which ends every rank of the job.
+
+import CMPI
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// The MPI_COMM_WORLD communicator.
+public final class MPICommunicator: Communicator {
+    /// This rank.
+    public let rank: Int
+    /// World size.
+    public let size: Int
+    /// "MPI".
+    public var backend: String { "MPI" }
+    private let world: MPI_Comm
+
+    /// Initializes MPI (once per process) and reads rank and size.
+    public init() throws {
+        var initialized: Int32 = 0
+        MPI_Initialized(&initialized)
+        if initialized == 0 {
+            var provided: Int32 = 0
+            guard MPI_Init_thread(nil, nil, 0, &provided) == vaekit_mpi_success() else {
+                throw CommunicatorError("MPI_Init_thread failed")
+            }
+        }
+        world = vaekit_mpi_comm_world()
+        MPI_Comm_set_errhandler(world, vaekit_mpi_errors_return())
+        var rank: Int32 = 0
+        var size: Int32 = 0
+        MPI_Comm_rank(world, &rank)
+        MPI_Comm_size(world, &size)
+        self.rank = Int(rank)
+        self.size = Int(size)
+    }
+
+    /// Shuts MPI down (collectives are invalid afterwards).
+    public func finalize() {
+        var finalized: Int32 = 0
+        MPI_Finalized(&finalized)
+        if finalized == 0 { MPI_Finalize() }
+    }
+
+    private func check(_ code: Int32, _ operation: String) throws {
+        guard code != vaekit_mpi_success() else { return }
+        var buffer = [CChar](repeating: 0, count: Int(vaekit_mpi_max_error_string()) + 1)
+        var length: Int32 = 0
+        MPI_Error_string(code, &buffer, &length)
+        let text = String(decoding: buffer.prefix(Int(length)).map { UInt8(bitPattern: $0) }, as: UTF8.self)
+        throw CommunicatorError("rank \(rank): \(operation) failed: \(text)")
+    }
+
+    /// In-place MPI_Allreduce(MPI_SUM) in chunks of at most 2³⁰ elements (MPI counts are Int32).
+    public func allReduceSum(_ buffer: UnsafeMutableBufferPointer<Float>) throws {
+        try chunks(buffer.count) { start, count in
+            try check(
+                MPI_Allreduce(
+                    vaekit_mpi_in_place(), buffer.baseAddress.map { $0 + start }, Int32(count), vaekit_mpi_float(),
+                    vaekit_mpi_sum(), world), "MPI_Allreduce")
+        }
+    }
+
+    /// In-place MPI_Allreduce(MPI_SUM) of doubles.
+    public func allReduceSum(_ buffer: UnsafeMutableBufferPointer<Double>) throws {
+        try chunks(buffer.count) { start, count in
+            try check(
+                MPI_Allreduce(
+                    vaekit_mpi_in_place(), buffer.baseAddress.map { $0 + start }, Int32(count), vaekit_mpi_double(),
+                    vaekit_mpi_sum(), world), "MPI_Allreduce")
+        }
+    }
+
+    /// In-place MPI_Allreduce(MPI_MAX) of doubles.
+    public func allReduceMax(_ buffer: UnsafeMutableBufferPointer<Double>) throws {
+        try chunks(buffer.count) { start, count in
+            try check(
+                MPI_Allreduce(
+                    vaekit_mpi_in_place(), buffer.baseAddress.map { $0 + start }, Int32(count), vaekit_mpi_double(),
+                    vaekit_mpi_max(), world), "MPI_Allreduce")
+        }
+    }
+
+    /// MPI_Bcast of bytes.
+    public func broadcast(_ buffer: UnsafeMutableRawBufferPointer, root: Int) throws {
+        try chunks(buffer.count) { start, count in
+            try check(
+                MPI_Bcast(
+                    buffer.baseAddress.map { $0 + start }, Int32(count), vaekit_mpi_byte(), Int32(root), world),
+                "MPI_Bcast")
+        }
+    }
+
+    /// MPI_Gatherv of floats (counts gathered first).
+    public func gather(_ values: [Float], root: Int) throws -> [[Float]]? {
+        let bytes = values.withUnsafeBytes { Array($0) }
+        guard let parts = try gatherBytes(bytes, root: root) else { return nil }
+        return parts.map { part in
+            part.withUnsafeBytes { raw in Array(raw.bindMemory(to: Float.self)) }
+        }
+    }
+
+    /// MPI_Gatherv of bytes.
+    public func gatherBytes(_ values: [UInt8], root: Int) throws -> [[UInt8]]? {
+        var count = Int32(values.count)
+        var counts = [Int32](repeating: 0, count: size)
+        try check(
+            MPI_Gather(&count, 1, vaekit_mpi_int32(), &counts, 1, vaekit_mpi_int32(), Int32(root), world), "MPI_Gather")
+        var displacements = [Int32](repeating: 0, count: size)
+        if rank == root {
+            for index in 1..<max(size, 1) where index < size {
+                displacements[index] = displacements[index - 1] + counts[index - 1]
+            }
+        }
+        let total = rank == root ? Int(counts.reduce(0, +)) : 0
+        var received = [UInt8](repeating: 0, count: max(total, 1))
+        var sent = values
+        try check(
+            MPI_Gatherv(
+                &sent, count, vaekit_mpi_byte(), &received, &counts, &displacements, vaekit_mpi_byte(), Int32(root),
+                world), "MPI_Gatherv")
+        guard rank == root else { return nil }
+        return (0..<size).map { index in
+            let start = Int(displacements[index])
+            return Array(received[start..<(start + Int(counts[index]))])
+        }
+    }
+
+    /// MPI_Barrier.
+    public func barrier() throws { try check(MPI_Barrier(world), "MPI_Barrier") }
+
+    /// Prints `message` and MPI_Abort(MPI_COMM_WORLD, code): mpirun then ends every rank.
+    public func abort(code: Int32, message: String) -> Never {
+        printError("rank \(rank)/\(size): \(message)")
+        MPI_Abort(world, code)
+        exit(code)
+    }
+
+    private func chunks(_ count: Int, _ body: (Int, Int) throws -> Void) throws {
+        let limit = 1 << 30
+        var start = 0
+        repeat {
+            let part = min(limit, count - start)
+            try body(start, part)
+            start += part
+        } while start < count
+    }
+}
+
+/// The communicator for this process: MPI when launched by mpirun/srun (their environment
+/// variables are present), the local one otherwise. `VAEKIT_COMMUNICATOR=local|mpi` overrides.
+public func makeCommunicator() throws -> any Communicator {
+    let environment = { (name: String) -> String? in getenv(name).map { String(cString: $0) } }
+    switch environment("VAEKIT_COMMUNICATOR") {
+    case "local": return LocalCommunicator()
+    case "mpi": return try MPICommunicator()
+    default: break
+    }
+    let launched = ["OMPI_COMM_WORLD_SIZE", "PMIX_RANK", "PMI_RANK", "PMI_SIZE", "SLURM_STEP_ID"]
+        .contains { environment($0) != nil }
+    return launched ? try MPICommunicator() : LocalCommunicator()
+}
