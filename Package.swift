@@ -66,7 +66,7 @@ let package = Package(
             dependencies: [
                 "Models", "Datasets", "Cluster", "Storage", .product(name: "Yams", package: "Yams"),
             ]),
-        .target(name: "Training", dependencies: ["Runs"]),
+        .target(name: "Training", dependencies: ["Runs", "CKernels"]),
         .target(name: "Influence", dependencies: ["Runs"]),
         .target(name: "OOD", dependencies: ["Runs"]),
         .target(name: "Reports", dependencies: ["Influence", "OOD", "TensorCore"]),

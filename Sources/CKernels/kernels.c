@@ -1,6 +1,7 @@
 // Vectorizable exp and log (Cephes single-precision polynomials, written branch-free so that
 // the loops below auto-vectorize), and the kernels built on them. Each exported kernel is
-// compiled for AVX-512, AVX2+FMA and the x86-64 baseline; the loader picks one (ifunc).
+// compiled for AVX-512, AVX2+FMA and the x86-64 baseline; the first call picks one from the
+// CPU's feature flags.
 //
 // Accuracy: vk_exp within 2 ulp of expf on [-87, 88]; the log1p(e^−|z|) term of the BCE is
 // within 1e-7 absolute (the test suite checks both against libm).
@@ -10,11 +11,48 @@
 #include <stdint.h>
 #include <string.h>
 
+// Dispatch by CPU features (not by CPU model: virtualised Xeons often report an unknown model,
+// which defeats `arch=` clones just as it defeats OpenBLAS's own detection).
 #if defined(__x86_64__)
-#define VK_CLONES __attribute__((target_clones("arch=skylake-avx512", "arch=haswell", "default")))
+#define VK_AVX512 __attribute__((target("avx512f,avx512bw,avx512dq,avx512vl,avx2,fma")))
+#define VK_AVX2 __attribute__((target("avx2,fma")))
+
+static int vk_level(void) {
+    static int level = -1;
+    if (level < 0) {
+        __builtin_cpu_init();
+        level = __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
+                        __builtin_cpu_supports("avx512dq") && __builtin_cpu_supports("avx512vl")
+                    ? 2
+                    : (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma") ? 1 : 0);
+    }
+    return level;
+}
+
+// Defines `name` from one body compiled three times; `args` repeats the parameter names.
+#define VK_KERNEL(name, params, args, body)                                                             \
+    static inline __attribute__((always_inline)) void name##_body params body                          \
+    VK_AVX512 static void name##_avx512 params { name##_body args; }                                    \
+    VK_AVX2 static void name##_avx2 params { name##_body args; }                                        \
+    static void name##_base params { name##_body args; }                                                \
+    void name params {                                                                                  \
+        switch (vk_level()) {                                                                           \
+        case 2: name##_avx512 args; return;                                                             \
+        case 1: name##_avx2 args; return;                                                               \
+        default: name##_base args; return;                                                              \
+        }                                                                                               \
+    }
 #else
-#define VK_CLONES
+#define VK_KERNEL(name, params, args, body) void name params body
 #endif
+
+int vk_instruction_level(void) {
+#if defined(__x86_64__)
+    return vk_level();
+#else
+    return 0;
+#endif
+}
 
 static inline float bits_to_float(int32_t bits) {
     float value;
@@ -81,51 +119,45 @@ static inline float vk_log1p_exp_negative(float a) {
     return e < 2.44140625e-4f ? series : vk_logf(1.0f + e);
 }
 
-VK_CLONES
-void vk_bce_with_logits(const float *z, const float *t, float *out, long n) {
+VK_KERNEL(vk_bce_with_logits, (const float *z, const float *t, float *out, long n), (z, t, out, n), {
     for (long i = 0; i < n; i++) {
         float x = z[i];
         float a = x < 0 ? -x : x;
         out[i] = (x > 0 ? x : 0.0f) - x * t[i] + vk_log1p_exp_negative(a);
     }
-}
+})
 
-VK_CLONES
-void vk_logistic_residual(const float *g, const float *z, const float *t, float *out, long n) {
+VK_KERNEL(vk_logistic_residual, (const float *g, const float *z, const float *t, float *out, long n), (g, z, t, out, n), {
     for (long i = 0; i < n; i++) {
         float x = z[i];
         float e = vk_expf(x < 0 ? x : -x);  // e^−|x|
         float s = x >= 0 ? 1.0f / (1.0f + e) : e / (1.0f + e);
         out[i] = g[i] * (s - t[i]);
     }
-}
+})
 
-VK_CLONES
-void vk_exp(const float *x, float *out, long n) {
+VK_KERNEL(vk_exp, (const float *x, float *out, long n), (x, out, n), {
     for (long i = 0; i < n; i++) out[i] = vk_expf(x[i]);
-}
+})
 
-VK_CLONES
-void vk_sigmoid(const float *x, float *out, long n) {
+VK_KERNEL(vk_sigmoid, (const float *x, float *out, long n), (x, out, n), {
     for (long i = 0; i < n; i++) {
         float v = x[i];
         float e = vk_expf(v < 0 ? v : -v);
         out[i] = v >= 0 ? 1.0f / (1.0f + e) : e / (1.0f + e);
     }
-}
+})
 
-VK_CLONES
-void vk_softplus(const float *x, float *out, long n) {
+VK_KERNEL(vk_softplus, (const float *x, float *out, long n), (x, out, n), {
     for (long i = 0; i < n; i++) {
         float v = x[i];
         float a = v < 0 ? -v : v;
         out[i] = (v > 0 ? v : 0.0f) + vk_log1p_exp_negative(a);
     }
-}
+})
 
-VK_CLONES
-void vk_adam(float *p, const float *g, float *m, float *v, long n, float beta1, float beta2, float epsilon,
-             float weight_decay, float step_size, float inverse_correction2) {
+VK_KERNEL(vk_adam, (float *p, const float *g, float *m, float *v, long n, float beta1, float beta2, float epsilon,
+             float weight_decay, float step_size, float inverse_correction2), (p, g, m, v, n, beta1, beta2, epsilon, weight_decay, step_size, inverse_correction2), {
     for (long i = 0; i < n; i++) {
         float gradient = g[i] + weight_decay * p[i];
         float moment = beta1 * m[i] + (1.0f - beta1) * gradient;
@@ -134,4 +166,12 @@ void vk_adam(float *p, const float *g, float *m, float *v, long n, float beta1, 
         v[i] = square;
         p[i] -= step_size * moment / (__builtin_sqrtf(square) * inverse_correction2 + epsilon);
     }
-}
+})
+
+VK_KERNEL(vk_add, (const float *a, const float *b, float *out, long n), (a, b, out, n), {
+    for (long i = 0; i < n; i++) out[i] = a[i] + b[i];
+})
+
+VK_KERNEL(vk_add_into, (float *out, const float *a, long n), (out, a, n), {
+    for (long i = 0; i < n; i++) out[i] += a[i];
+})

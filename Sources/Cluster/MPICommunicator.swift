@@ -58,7 +58,8 @@ public final class MPICommunicator: Communicator {
         try chunks(buffer.count) { start, count in
             try check(
                 MPI_Allreduce(
-                    vaekit_mpi_in_place(), buffer.baseAddress.map { $0 + start }, Int32(count), vaekit_mpi_float(),
+                    vaekit_mpi_in_place(), buffer.baseAddress.map { $0 + start }, Int32(count),
+                    vaekit_mpi_float(),
                     vaekit_mpi_sum(), world), "MPI_Allreduce")
         }
     }
@@ -68,7 +69,8 @@ public final class MPICommunicator: Communicator {
         try chunks(buffer.count) { start, count in
             try check(
                 MPI_Allreduce(
-                    vaekit_mpi_in_place(), buffer.baseAddress.map { $0 + start }, Int32(count), vaekit_mpi_double(),
+                    vaekit_mpi_in_place(), buffer.baseAddress.map { $0 + start }, Int32(count),
+                    vaekit_mpi_double(),
                     vaekit_mpi_sum(), world), "MPI_Allreduce")
         }
     }
@@ -78,7 +80,8 @@ public final class MPICommunicator: Communicator {
         try chunks(buffer.count) { start, count in
             try check(
                 MPI_Allreduce(
-                    vaekit_mpi_in_place(), buffer.baseAddress.map { $0 + start }, Int32(count), vaekit_mpi_double(),
+                    vaekit_mpi_in_place(), buffer.baseAddress.map { $0 + start }, Int32(count),
+                    vaekit_mpi_double(),
                     vaekit_mpi_max(), world), "MPI_Allreduce")
         }
     }
@@ -88,7 +91,8 @@ public final class MPICommunicator: Communicator {
         try chunks(buffer.count) { start, count in
             try check(
                 MPI_Bcast(
-                    buffer.baseAddress.map { $0 + start }, Int32(count), vaekit_mpi_byte(), Int32(root), world),
+                    buffer.baseAddress.map { $0 + start }, Int32(count), vaekit_mpi_byte(), Int32(root), world
+                ),
                 "MPI_Bcast")
         }
     }
@@ -107,7 +111,8 @@ public final class MPICommunicator: Communicator {
         var count = Int32(values.count)
         var counts = [Int32](repeating: 0, count: size)
         try check(
-            MPI_Gather(&count, 1, vaekit_mpi_int32(), &counts, 1, vaekit_mpi_int32(), Int32(root), world), "MPI_Gather")
+            MPI_Gather(&count, 1, vaekit_mpi_int32(), &counts, 1, vaekit_mpi_int32(), Int32(root), world),
+            "MPI_Gather")
         var displacements = [Int32](repeating: 0, count: size)
         if rank == root {
             for index in 1..<max(size, 1) where index < size {
@@ -119,7 +124,8 @@ public final class MPICommunicator: Communicator {
         var sent = values
         try check(
             MPI_Gatherv(
-                &sent, count, vaekit_mpi_byte(), &received, &counts, &displacements, vaekit_mpi_byte(), Int32(root),
+                &sent, count, vaekit_mpi_byte(), &received, &counts, &displacements, vaekit_mpi_byte(),
+                Int32(root),
                 world), "MPI_Gatherv")
         guard rank == root else { return nil }
         return (0..<size).map { index in

@@ -66,9 +66,9 @@ public final class Adam: Optimizer {
         parallelFor(arena.count) { range in
             let offset = range.lowerBound
             vk_adam(
-                p.base + offset, g.base + offset, first.base + offset, second.base + offset, range.count, beta1, beta2,
+                p.base + offset, g.base + offset, first.base + offset, second.base + offset, range.count,
+                beta1, beta2,
                 epsilon, weightDecay, stepSize, inverseCorrection)
         }
     }
 }
-

@@ -45,7 +45,8 @@ public struct Evaluator {
 
     /// Mean single-sample −ELBO (β = 1) over the first `count` examples (0 = all), each rank
     /// evaluating its share of them.
-    public func negativeELBO(_ set: ImageDataset, count: Int, communicator: any Communicator) throws -> Double {
+    public func negativeELBO(_ set: ImageDataset, count: Int, communicator: any Communicator) throws -> Double
+    {
         let total = count == 0 ? set.count : min(count, set.count)
         let mine = communicator.share(of: total)
         var sums = [negativeELBOSum(set, range: mine)]

@@ -262,7 +262,9 @@ extension Tensor {
         return Tensor(shape: logits.shape) { out in
             logits.withUnsafeBufferPointer { z in
                 targets.withUnsafeBufferPointer { t in
-                    guard let pz = z.baseAddress, let pt = t.baseAddress, let po = out.baseAddress else { return }
+                    guard let pz = z.baseAddress, let pt = t.baseAddress, let po = out.baseAddress else {
+                        return
+                    }
                     vk_bce_with_logits(pz, pt, po, z.count)
                 }
             }

@@ -4,6 +4,7 @@
 // checkpoint continues exactly as the uninterrupted run.
 
 import Autodiff
+import CKernels
 import Cluster
 import Datasets
 import Foundation
@@ -56,7 +57,9 @@ public final class Trainer {
     public let communicator: any Communicator
 
     /// Prepares a run: loads data, builds the model and optimizer.
-    public init(config: RunConfig, run: RunDirectory, communicator: any Communicator = LocalCommunicator()) throws {
+    public init(config: RunConfig, run: RunDirectory, communicator: any Communicator = LocalCommunicator())
+        throws
+    {
         self.config = config
         self.run = run
         self.communicator = communicator
@@ -112,7 +115,8 @@ public final class Trainer {
         let schedule = config.makeSchedule(totalSteps: totalSteps)
         let lastStep = min(stopAfterStep ?? totalSteps, totalSteps)
         let progress = Progress(
-            total: lastStep, startingAt: step, label: "train", enabled: showsProgress && communicator.isCoordinator)
+            total: lastStep, startingAt: step, label: "train",
+            enabled: showsProgress && communicator.isCoordinator)
         let clock = ContinuousClock()
         let started = clock.now
         let firstStep = step
@@ -164,7 +168,7 @@ public final class Trainer {
                 if writes { try metrics.append(record) }
                 if communicator.isCoordinator {
                     log(
-                    "epoch \(completedEpoch) step \(step): loss \(format(epochLoss.mean)) "
+                        "epoch \(completedEpoch) step \(step): loss \(format(epochLoss.mean)) "
                             + (record["test_neg_elbo"].map { "test −ELBO \(format($0))" } ?? ""))
                 }
                 summary.finalLoss = epochLoss.mean
@@ -243,10 +247,14 @@ public final class Trainer {
         let target = SharedPointer(model.arena.gradients.pointer)
         let sources = workerGradients.map { SharedPointer($0.pointer) }
         parallelFor(model.arena.count) { range in
-            for index in range {
-                var total: Float = 0
-                for source in sources { total += source.base[index] }
-                target.base[index] = total
+            let offset = range.lowerBound
+            if sources.count == 1 {
+                (target.base + offset).update(from: sources[0].base + offset, count: range.count)
+                return
+            }
+            vk_add(sources[0].base + offset, sources[1].base + offset, target.base + offset, range.count)
+            for source in sources.dropFirst(2) {
+                vk_add_into(target.base + offset, source.base + offset, range.count)
             }
         }
     }
@@ -258,14 +266,16 @@ public final class Trainer {
         try communicator.broadcast(&header, root: 0)
         try communicator.broadcast(
             UnsafeMutableRawBufferPointer(
-                start: model.arena.values.pointer, count: model.arena.count * MemoryLayout<Float>.stride), root: 0)
+                start: model.arena.values.pointer, count: model.arena.count * MemoryLayout<Float>.stride),
+            root: 0)
         var slots: [String: TensorStorage] = [:]
         var present = optimizer.slotNames.map { Int64(optimizer.slots[$0] == nil ? 0 : 1) }
         try communicator.broadcast(&present, root: 0)
         for (name, flag) in zip(optimizer.slotNames, present) where flag == 1 {
             let storage = optimizer.slots[name] ?? TensorStorage(count: model.arena.count, repeating: 0)
             try communicator.broadcast(
-                UnsafeMutableRawBufferPointer(start: storage.pointer, count: model.arena.count * MemoryLayout<Float>.stride),
+                UnsafeMutableRawBufferPointer(
+                    start: storage.pointer, count: model.arena.count * MemoryLayout<Float>.stride),
                 root: 0)
             slots[name] = storage
         }

@@ -11,7 +11,8 @@ struct SelfTestCommand: ParsableCommand {
 
 struct CollectivesTest: ParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "collectives", abstract: "All-reduce, broadcast, gather and barrier invariants over the ranks.")
+        commandName: "collectives",
+        abstract: "All-reduce, broadcast, gather and barrier invariants over the ranks.")
 
     @Option(help: "Elements of the large all-reduce.")
     var count = 3_000_001
@@ -25,7 +26,8 @@ struct CollectivesTest: ParsableCommand {
             var values = (0..<count).map { Float(($0 % 97) + rank) }
             try communicator.allReduceSum(&values)
             let rankSum = Float(size * (size - 1) / 2)
-            if let bad = values.indices.first(where: { values[$0] != Float(size) * Float($0 % 97) + rankSum }) {
+            if let bad = values.indices.first(where: { values[$0] != Float(size) * Float($0 % 97) + rankSum })
+            {
                 failures.append("allReduceSum(Float) wrong at \(bad): \(values[bad])")
             }
             var doubles = [Double(rank) + 0.5, 1]
@@ -34,7 +36,7 @@ struct CollectivesTest: ParsableCommand {
                 failures.append("allReduceSum(Double) gave \(doubles)")
             }
             var maxima = [Double(rank)]
-            try communicator.allReduceMax(UnsafeMutableBufferPointer(start: &maxima, count: 1))
+            try maxima.withUnsafeMutableBufferPointer { try communicator.allReduceMax($0) }
             if maxima != [Double(size - 1)] { failures.append("allReduceMax gave \(maxima)") }
             var payload = rank == size - 1 ? [Int64](0..<1000) : [Int64](repeating: -1, count: 1000)
             try communicator.broadcast(&payload, root: size - 1)
@@ -54,7 +56,9 @@ struct CollectivesTest: ParsableCommand {
             try communicator.allReduceSum(&failed)
             for failure in failures { printError("rank \(rank): \(failure)") }
             if communicator.isCoordinator {
-                print("collectives on \(size) rank(s) (\(communicator.backend)): \(failed[0] == 0 ? "all invariants hold" : "FAILED")")
+                print(
+                    "collectives on \(size) rank(s) (\(communicator.backend)): \(failed[0] == 0 ? "all invariants hold" : "FAILED")"
+                )
             }
             if failed[0] != 0 { throw ExitCode(1) }
         }

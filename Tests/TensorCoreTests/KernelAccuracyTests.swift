@@ -27,8 +27,11 @@ import Testing
             let v = Double(value)
             let s = 1 / (1 + Foundation.exp(-v))
             let p = Swift.max(v, 0) + Foundation.log1p(Foundation.exp(-Swift.abs(v)))
-            #expect(Swift.abs(Double(sigmoid[flat: index]) - s) <= 3e-7 * Swift.max(s, 1e-30) + 1e-12, "σ(\(value))")
-            #expect(Swift.abs(Double(softplus[flat: index]) - p) <= 3e-7 * Swift.max(p, 1), "softplus(\(value))")
+            #expect(
+                Swift.abs(Double(sigmoid[flat: index]) - s) <= 3e-7 * Swift.max(s, 1e-30) + 1e-12,
+                "σ(\(value))")
+            #expect(
+                Swift.abs(Double(softplus[flat: index]) - p) <= 3e-7 * Swift.max(p, 1), "softplus(\(value))")
         }
     }
 
@@ -45,7 +48,9 @@ import Testing
             // max(z, 0) − z·t rounds like |z| in float: the bound scales with |z|.
             #expect(Swift.abs(Double(loss[flat: index]) - exact) <= 3e-7 * Swift.max(1, exact, Swift.abs(x)))
             let gradient = w * (1 / (1 + Foundation.exp(-x)) - y)
-            #expect(Swift.abs(Double(residual[flat: index]) - gradient) <= 1e-6 * Swift.max(1, Swift.abs(gradient)))
+            #expect(
+                Swift.abs(Double(residual[flat: index]) - gradient) <= 1e-6
+                    * Swift.max(1, Swift.abs(gradient)))
         }
     }
 }

@@ -17,4 +17,11 @@ void vk_softplus(const float *x, float *out, long n);
 void vk_adam(float *p, const float *g, float *m, float *v, long n, float beta1, float beta2, float epsilon,
              float weight_decay, float step_size, float inverse_correction2);
 
+// out = a + b.
+void vk_add(const float *a, const float *b, float *out, long n);
+// out += a.
+void vk_add_into(float *out, const float *a, long n);
+// 2 (AVX-512), 1 (AVX2+FMA) or 0 (baseline): the code path the kernels take on this CPU.
+int vk_instruction_level(void);
+
 #endif
