@@ -30,6 +30,10 @@ public struct GradientFactor {
     /// The parameter (arena index) filled by G's last column (`outputByInput` only), whose A
     /// column is all ones.
     public var biasIndex: Int?
+    /// Where each column of G (bias column excluded) goes in the parameter's flattened rows, when
+    /// the layer orders its GEMM columns differently from the parameter (channels-last convs);
+    /// nil for the identity. Dot products do not depend on it.
+    public var columnOrder: [Int]?
 
     /// Creates a factor; A and Δ must agree in batch and positions.
     public init(
@@ -48,6 +52,7 @@ public struct GradientFactor {
         self.layout = layout
         self.weightIndex = weightIndex
         self.biasIndex = biasIndex
+        columnOrder = nil
     }
 
     /// Examples B.

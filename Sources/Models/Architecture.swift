@@ -71,17 +71,19 @@ struct NetworkBuilder {
         func conv(_ name: String, _ input: Int, _ output: Int, stride: Int, padding: Int) -> Conv2d {
             Conv2d(
                 name, inputChannels: input, outputChannels: output, kernelSize: 4, stride: stride,
-                padding: padding,
-                initializer: weights, biasInitializer: .constant(0), in: &builder)
+                padding: padding, channelsLast: true, initializer: weights, biasInitializer: .constant(0),
+                in: &builder)
         }
         func deconv(_ name: String, _ input: Int, _ output: Int, stride: Int, padding: Int) -> ConvTranspose2d
         {
             ConvTranspose2d(
                 name, inputChannels: input, outputChannels: output, kernelSize: 4, stride: stride,
-                padding: padding,
-                initializer: weights, biasInitializer: .constant(0), in: &builder)
+                padding: padding, channelsLast: true, initializer: weights, biasInitializer: .constant(0),
+                in: &builder)
         }
+        // Activations stay channels-last [B, H, W, C] between layers (no transposes).
         let encoder = Sequential([
+            ChannelsLast(),
             conv("encoder.conv1", channels, width, stride: 2, padding: 1), Activation.relu,  // 32 → 16
             conv("encoder.conv2", width, 2 * width, stride: 2, padding: 1), Activation.relu,  // 16 → 8
             conv("encoder.conv3", 2 * width, 4 * width, stride: 2, padding: 1), Activation.relu,  // 8 → 4
@@ -90,12 +92,13 @@ struct NetworkBuilder {
             Reshape([2 * latentCount]),
         ])
         let decoder = Sequential([
-            Reshape([latentCount, 1, 1]),
+            Reshape([1, 1, latentCount]),
             // 1 → 4 → 8 → 16 → 32
             deconv("decoder.deconv1", latentCount, 4 * width, stride: 1, padding: 0), Activation.relu,
             deconv("decoder.deconv2", 4 * width, 2 * width, stride: 2, padding: 1), Activation.relu,
             deconv("decoder.deconv3", 2 * width, width, stride: 2, padding: 1), Activation.relu,
             deconv("decoder.deconv4", width, channels * likelihood.outputsPerPixel, stride: 2, padding: 1),
+            ChannelsFirst(),  // the likelihoods read [B, C·outputs, H, W]
         ])
         return (encoder, decoder)
     }

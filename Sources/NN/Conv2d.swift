@@ -21,11 +21,15 @@ public struct Conv2d: Layer {
     public let weight: ParameterID
     /// `[Cout]` or nil.
     public let bias: ParameterID?
+    /// Whether inputs and outputs are channels-last `[B, H, W, C]` (no transposes between
+    /// layers) rather than `[B, C, H, W]`.
+    public let channelsLast: Bool
 
     /// Registers the layer's parameters (PyTorch's default initialization, fan-in Cin·k²).
     public init(
         _ name: String, inputChannels: Int, outputChannels: Int, kernelSize: Int, stride: Int = 1,
-        padding: Int = 0, bias: Bool = true, initializer: Initializer = .pytorchDefault,
+        padding: Int = 0, bias: Bool = true, channelsLast: Bool = false,
+        initializer: Initializer = .pytorchDefault,
         biasInitializer: Initializer = .pytorchDefault,
         in builder: inout ParameterArenaBuilder
     ) {
@@ -35,6 +39,7 @@ public struct Conv2d: Layer {
         self.kernelSize = kernelSize
         self.stride = stride
         self.padding = padding
+        self.channelsLast = channelsLast
         let fanIn = inputChannels * kernelSize * kernelSize
         weight = builder.register(
             "\(name).weight", shape: [outputChannels, inputChannels, kernelSize, kernelSize],
@@ -46,20 +51,28 @@ public struct Conv2d: Layer {
             : nil
     }
 
-    /// - Parameter input: `[B, Cin, H, W]`.
-    /// - Returns: `[B, Cout, Hout, Wout]`.
+    /// - Parameter input: `[B, Cin, H, W]`, or `[B, H, W, Cin]` when `channelsLast`.
+    /// - Returns: `[B, Cout, Hout, Wout]`, or `[B, Hout, Wout, Cout]` when `channelsLast`.
     public func callAsFunction(_ input: Variable, _ pass: ForwardPass) -> Variable {
+        let channelAxis = channelsLast ? 3 : 1
         precondition(
-            input.rank == 4 && input.shape[1] == inputChannels,
-            "\(name): input \(input.shape), expected [B, \(inputChannels), H, W]")
-        let trace = conv2dTrace(
-            input, weight: pass[weight], bias: bias.map { pass[$0] }, stride: stride,
-            padding: padding)
+            input.rank == 4 && input.shape[channelAxis] == inputChannels,
+            "\(name): input \(input.shape), expected \(inputChannels) channels on axis \(channelAxis)")
+        let trace =
+            channelsLast
+            ? conv2dChannelsLastTrace(
+                input, weight: pass[weight], bias: bias.map { pass[$0] }, stride: stride, padding: padding)
+            : conv2dTrace(
+                input, weight: pass[weight], bias: bias.map { pass[$0] }, stride: stride, padding: padding)
         pass.record(
             ForwardPass.CaptureRecord(
                 layer: name, inputs: trace.gemmInput, output: trace.gemmOutput,
                 positions: trace.gemmInput.shape[1], layout: .outputByInput, weight: weight,
-                bias: bias, outputIsChannelsFirst: false))
+                bias: bias, outputIsChannelsFirst: false,
+                columnOrder: channelsLast
+                    ? channelsLastColumnOrder(
+                        channels: inputChannels, kernelHeight: kernelSize, kernelWidth: kernelSize)
+                    : nil))
         return trace.output
     }
 }

@@ -23,12 +23,14 @@ public struct ConvTranspose2d: Layer {
     public let weight: ParameterID
     /// `[Cout]` or nil.
     public let bias: ParameterID?
+    /// Whether inputs and outputs are channels-last `[B, H, W, C]`.
+    public let channelsLast: Bool
 
     /// Registers the layer's parameters. PyTorch computes the fan-in of a transposed
     /// convolution's weight from its second axis: Cout·k².
     public init(
         _ name: String, inputChannels: Int, outputChannels: Int, kernelSize: Int, stride: Int = 1,
-        padding: Int = 0, outputPadding: Int = 0, bias: Bool = true,
+        padding: Int = 0, outputPadding: Int = 0, bias: Bool = true, channelsLast: Bool = false,
         initializer: Initializer = .pytorchDefault, biasInitializer: Initializer = .pytorchDefault,
         in builder: inout ParameterArenaBuilder
     ) {
@@ -39,6 +41,7 @@ public struct ConvTranspose2d: Layer {
         self.stride = stride
         self.padding = padding
         self.outputPadding = outputPadding
+        self.channelsLast = channelsLast
         let fanIn = outputChannels * kernelSize * kernelSize
         weight = builder.register(
             "\(name).weight", shape: [inputChannels, outputChannels, kernelSize, kernelSize],
@@ -50,21 +53,38 @@ public struct ConvTranspose2d: Layer {
             : nil
     }
 
-    /// - Parameter input: `[B, Cin, H, W]`.
-    /// - Returns: `[B, Cout, Hout, Wout]`, `Hout = (H − 1)·stride − 2·padding + k + outputPadding`.
+    /// - Parameter input: `[B, Cin, H, W]`, or `[B, H, W, Cin]` when `channelsLast`.
+    /// - Returns: `[B, Cout, Hout, Wout]` (or channels-last),
+    ///   `Hout = (H − 1)·stride − 2·padding + k + outputPadding`.
     public func callAsFunction(_ input: Variable, _ pass: ForwardPass) -> Variable {
+        let channelAxis = channelsLast ? 3 : 1
         precondition(
-            input.rank == 4 && input.shape[1] == inputChannels,
-            "\(name): input \(input.shape), expected [B, \(inputChannels), H, W]")
-        let trace = convTranspose2dTrace(
-            input, weight: pass[weight], bias: bias.map { pass[$0] }, stride: stride,
-            padding: padding, outputPadding: outputPadding)
-        // Weight: G_i = A_iᵀ Δ_i with A the input pixels and Δ the gradient of the columns.
+            input.rank == 4 && input.shape[channelAxis] == inputChannels,
+            "\(name): input \(input.shape), expected \(inputChannels) channels on axis \(channelAxis)")
+        let parameters = (pass[weight], bias.map { pass[$0] })
+        let trace =
+            channelsLast
+            ? convTranspose2dChannelsLastTrace(
+                input, weight: parameters.0, bias: parameters.1, stride: stride, padding: padding,
+                outputPadding: outputPadding)
+            : convTranspose2dTrace(
+                input, weight: parameters.0, bias: parameters.1, stride: stride, padding: padding,
+                outputPadding: outputPadding)
+        // Weight: G_i = A_iᵀ Δ_i with A the input pixels and Δ the gradient of the columns;
+        // channels-last columns are ordered (kernel row, kernel column, Cout).
+        var order: [Int]?
+        if channelsLast {
+            let kernel = kernelSize * kernelSize
+            order = (0..<(kernel * outputChannels)).map { column in
+                let (position, channel) = (column / outputChannels, column % outputChannels)
+                return channel * kernel + position
+            }
+        }
         pass.record(
             ForwardPass.CaptureRecord(
                 layer: name, inputs: trace.gemmInput, output: trace.gemmOutput,
                 positions: trace.gemmInput.shape[1], layout: .inputByOutput, weight: weight,
-                bias: nil, outputIsChannelsFirst: false))
+                bias: nil, outputIsChannelsFirst: false, columnOrder: order))
         if let bias {
             // Bias: the gradient of the output image summed over its positions.
             let batch = input.shape[0]
@@ -73,7 +93,7 @@ public struct ConvTranspose2d: Layer {
                 ForwardPass.CaptureRecord(
                     layer: "\(name).bias", inputs: Tensor.zeros([batch, positions, 0]),
                     output: trace.output, positions: positions, layout: .outputByInput,
-                    weight: nil, bias: bias, outputIsChannelsFirst: true))
+                    weight: nil, bias: bias, outputIsChannelsFirst: !channelsLast))
         }
         return trace.output
     }

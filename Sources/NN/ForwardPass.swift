@@ -25,6 +25,8 @@ public final class ForwardPass {
         var bias: ParameterID?
         /// Whether the output's `[B, d, L]` layout must be permuted to `[B, L, d]`.
         var outputIsChannelsFirst: Bool
+        /// The parameter column of each GEMM column (channels-last convs), nil for identity.
+        var columnOrder: [Int]? = nil
     }
 
     /// The parameters.
@@ -98,9 +100,11 @@ public final class ForwardPass {
                 [inputs, Tensor.ones([batch, record.positions, 1])], alongAxis: 2)
         }
         delta = delta.copied()
-        return GradientFactor(
+        var factor = GradientFactor(
             layer: record.layer, inputs: inputs, outputGradients: delta, layout: record.layout,
             weightIndex: record.weight?.index, biasIndex: record.bias?.index)
+        factor.columnOrder = record.columnOrder
+        return factor
     }
 
     /// Dense per-example gradients rebuilt from factors, in arena layout: `[B, count]`.
@@ -120,9 +124,10 @@ public final class ForwardPass {
                         let weightColumns = factor.biasIndex == nil ? columns : columns - 1
                         if let weight = factor.weightIndex {
                             let offset = arena.entries[weight].offset
+                            let order = factor.columnOrder ?? Array(0..<weightColumns)
                             for r in 0..<rows {
                                 for c in 0..<weightColumns {
-                                    out[base + offset + r * weightColumns + c] =
+                                    out[base + offset + r * weightColumns + order[c]] =
                                         source[matrix + r * columns + c]
                                 }
                             }

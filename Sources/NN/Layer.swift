@@ -65,3 +65,27 @@ public struct Reshape: Layer {
         input.reshaped(to: [input.shape[0]] + shape)
     }
 }
+
+/// `[B, C, H, W] → [B, H, W, C]` (a reshape when C = 1).
+public struct ChannelsLast: Layer {
+    /// The layout change.
+    public init() {}
+
+    /// Applies the layout change.
+    public func callAsFunction(_ input: Variable, _ pass: ForwardPass) -> Variable {
+        let s = input.shape
+        return s[1] == 1 ? input.reshaped(to: [s[0], s[2], s[3], 1]) : input.permuted([0, 2, 3, 1])
+    }
+}
+
+/// `[B, H, W, C] → [B, C, H, W]` (a reshape when C = 1).
+public struct ChannelsFirst: Layer {
+    /// The layout change.
+    public init() {}
+
+    /// Applies the layout change.
+    public func callAsFunction(_ input: Variable, _ pass: ForwardPass) -> Variable {
+        let s = input.shape
+        return s[3] == 1 ? input.reshaped(to: [s[0], 1, s[1], s[2]]) : input.permuted([0, 3, 1, 2])
+    }
+}

@@ -158,3 +158,102 @@ struct ConvolutionWindows {
         }
     }
 }
+
+// MARK: - Channels-last (NHWC) windows
+
+extension Tensor {
+    /// Unfolds every window of a channels-last `[B, H, W, C]` tensor into a row.
+    ///
+    /// - Returns: `[B, L, kh·kw·C]`, columns ordered (kernel row, kernel column, channel), so
+    ///   that a window's kernel row is one contiguous run of `kw·C` input values.
+    public func im2colChannelsLast(_ geometry: ConvGeometry) -> Tensor {
+        let g = geometry
+        precondition(
+            rank == 4 && shape[3] == g.channels && shape[1] == g.height && shape[2] == g.width,
+            "im2colChannelsLast: input \(shape) does not match \(g)")
+        let batch = shape[0]
+        let (c, kh, kw) = (g.channels, g.kernelHeight, g.kernelWidth)
+        let (oh, ow, patch) = (g.outputHeight, g.outputWidth, g.patchSize)
+        return Tensor(shape: [batch, oh * ow, patch]) { out in
+            withUnsafeBufferPointer { input in
+                guard let source = input.baseAddress, let target = out.baseAddress else { return }
+                for b in 0..<batch {
+                    let image = source + b * g.height * g.width * c
+                    for y in 0..<oh {
+                        for x in 0..<ow {
+                            var row = target + ((b * oh + y) * ow + x) * patch
+                            let sx0 = x * g.stride - g.padding
+                            let interior = sx0 >= 0 && sx0 + kw <= g.width
+                            for i in 0..<kh {
+                                let sy = y * g.stride - g.padding + i
+                                if sy < 0 || sy >= g.height {
+                                    row.update(repeating: 0, count: kw * c)
+                                } else if interior {
+                                    row.update(from: image + (sy * g.width + sx0) * c, count: kw * c)
+                                } else {
+                                    for j in 0..<kw {
+                                        let sx = sx0 + j
+                                        if sx >= 0 && sx < g.width {
+                                            (row + j * c).update(
+                                                from: image + (sy * g.width + sx) * c, count: c)
+                                        } else {
+                                            (row + j * c).update(repeating: 0, count: c)
+                                        }
+                                    }
+                                }
+                                row += kw * c
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// Folds `[B, L, kh·kw·C]` rows back into a channels-last `[B, H, W, C]` image, summing
+    /// overlapping windows: the adjoint of `im2colChannelsLast`.
+    public func col2imChannelsLast(_ geometry: ConvGeometry) -> Tensor {
+        let g = geometry
+        precondition(
+            rank == 3 && shape[1] == g.positionCount && shape[2] == g.patchSize,
+            "col2imChannelsLast: columns \(shape) do not match \(g)")
+        let batch = shape[0]
+        let (c, kh, kw) = (g.channels, g.kernelHeight, g.kernelWidth)
+        let (oh, ow, patch) = (g.outputHeight, g.outputWidth, g.patchSize)
+        var result = Tensor.zeros([batch, g.height, g.width, c])
+        result.withUnsafeMutableBufferPointer { out in
+            withUnsafeBufferPointer { input in
+                guard let source = input.baseAddress, let target = out.baseAddress else { return }
+                for b in 0..<batch {
+                    let image = target + b * g.height * g.width * c
+                    for y in 0..<oh {
+                        for x in 0..<ow {
+                            var row = source + ((b * oh + y) * ow + x) * patch
+                            let sx0 = x * g.stride - g.padding
+                            let interior = sx0 >= 0 && sx0 + kw <= g.width
+                            for i in 0..<kh {
+                                let sy = y * g.stride - g.padding + i
+                                if sy >= 0 && sy < g.height {
+                                    if interior {
+                                        let line = image + (sy * g.width + sx0) * c
+                                        for index in 0..<(kw * c) { line[index] += row[index] }
+                                    } else {
+                                        for j in 0..<kw {
+                                            let sx = sx0 + j
+                                            guard sx >= 0 && sx < g.width else { continue }
+                                            let pixel = image + (sy * g.width + sx) * c
+                                            let values = row + j * c
+                                            for channel in 0..<c { pixel[channel] += values[channel] }
+                                        }
+                                    }
+                                }
+                                row += kw * c
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        return result
+    }
+}

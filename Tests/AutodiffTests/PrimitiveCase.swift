@@ -126,6 +126,23 @@ let primitiveCases: [PrimitiveCase] = [
         (convTranspose2d($0[0], weight: $0[1], bias: $0[2], stride: 2, padding: 1, outputPadding: 1)
             * 0.3).tanh()
     },
+    PrimitiveCase("im2col channels-last", [[2, 4, 4, 3]]) {
+        $0[0].squared().im2colChannelsLast(
+            ConvGeometry(channels: 3, height: 4, width: 4, kernelHeight: 3, kernelWidth: 2, padding: 1))
+    },
+    PrimitiveCase("col2im channels-last", [[1, 4, 12]]) {
+        $0[0].squared().col2imChannelsLast(
+            ConvGeometry(channels: 2, height: 5, width: 5, kernelHeight: 3, kernelWidth: 2, stride: 2))
+    },
+    PrimitiveCase("conv2d channels-last", [[2, 5, 5, 2], [3, 2, 3, 3], [3]]) {
+        (conv2dChannelsLastTrace($0[0], weight: $0[1], bias: $0[2], stride: 2, padding: 1).output * 0.3)
+            .tanh()
+    },
+    PrimitiveCase("conv-transpose2d channels-last", [[2, 3, 3, 2], [2, 3, 4, 4], [3]]) {
+        (convTranspose2dChannelsLastTrace($0[0], weight: $0[1], bias: $0[2], stride: 2, padding: 1).output
+            * 0.3)
+            .tanh()
+    },
     PrimitiveCase("bce with logits", [[3, 4], [3, 4]], [.awayFromZero, .unit]) {
         binaryCrossEntropy(logits: $0[0], targets: $0[1])
     },

@@ -37,6 +37,20 @@ let layerCases: [LayerCase] = [
         ConvTranspose2d(
             "deconv", inputChannels: 3, outputChannels: 2, kernelSize: 4, stride: 2, padding: 1, in: &$0)
     },
+    LayerCase(name: "channels-last conv and conv-transpose", inputShape: [2, 2, 5, 5]) { builder in
+        Sequential([
+            ChannelsLast(),
+            Conv2d(
+                "conv", inputChannels: 2, outputChannels: 3, kernelSize: 3, stride: 2, padding: 1,
+                channelsLast: true,
+                in: &builder),
+            Activation.tanh,
+            ConvTranspose2d(
+                "deconv", inputChannels: 3, outputChannels: 2, kernelSize: 4, stride: 2, padding: 1,
+                channelsLast: true, in: &builder),
+            ChannelsFirst(),
+        ])
+    },
     LayerCase(name: "conv encoder-decoder", inputShape: [2, 1, 6, 6]) { builder in
         Sequential([
             Conv2d(

@@ -40,6 +40,22 @@ import Testing
                     in: &builder),
             ])
         },
+        LayerCase(name: "conv channels-last", inputShape: [3, 1, 8, 8]) { builder in
+            Sequential([
+                ChannelsLast(),
+                Conv2d(
+                    "enc", inputChannels: 1, outputChannels: 3, kernelSize: 4, stride: 2, padding: 1,
+                    channelsLast: true, in: &builder),
+                Activation.elu(alpha: 1),
+                Conv2d(
+                    "enc2", inputChannels: 3, outputChannels: 2, kernelSize: 3, stride: 1, padding: 1,
+                    channelsLast: true, in: &builder),
+                ConvTranspose2d(
+                    "dec", inputChannels: 2, outputChannels: 2, kernelSize: 4, stride: 2, padding: 1,
+                    channelsLast: true, in: &builder),
+                ChannelsFirst(),
+            ])
+        },
     ]
 
     @Test(arguments: models)
