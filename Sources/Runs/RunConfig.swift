@@ -80,6 +80,8 @@ public struct RunConfig: Equatable, Sendable {
         public var workers = 2
         /// OpenBLAS threads (per process; shared by the workers).
         public var blasThreads = 1
+        /// Largest all-reduce of the gradient arena, in MiB; larger arenas go in several buckets.
+        public var allReduceBucketMegabytes = 64
     }
 
     /// Final evaluation (vaekit evaluate).
@@ -190,6 +192,8 @@ extension RunConfig {
         config.training.workers = try training.int("workers", default: config.training.workers, minimum: 1)
         config.training.blasThreads = try training.int(
             "blas_threads", default: config.training.blasThreads, minimum: 1)
+        config.training.allReduceBucketMegabytes = try training.int(
+            "allreduce_bucket_mb", default: config.training.allReduceBucketMegabytes, minimum: 1)
 
         let evaluation = try root.section("evaluation")
         config.evaluation.iwaeSamples = try evaluation.int("iwae_samples", default: 1000, minimum: 1)
@@ -243,6 +247,7 @@ extension RunConfig {
               evaluation_count: \(training.evaluationCount)
               workers: \(training.workers)
               blas_threads: \(training.blasThreads)
+              allreduce_bucket_mb: \(training.allReduceBucketMegabytes)
             evaluation:
               iwae_samples: \(evaluation.iwaeSamples)
               iwae_chunk: \(evaluation.iwaeChunk)

@@ -212,9 +212,18 @@ public final class Trainer {
             }
         }
         sumWorkerGradients()
-        // One all-reduce of the whole gradient arena: the global batch mean on every rank.
-        try communicator.allReduceSum(
-            UnsafeMutableBufferPointer(start: model.arena.gradients.pointer, count: model.arena.count))
+        // All-reduce of the flat gradient arena (one call unless it exceeds the bucket size): the
+        // global batch mean on every rank.
+        if communicator.size > 1 {
+            let bucket = config.training.allReduceBucketMegabytes * (1 << 20) / MemoryLayout<Float>.stride
+            var start = 0
+            while start < model.arena.count {
+                let count = min(bucket, model.arena.count - start)
+                try communicator.allReduceSum(
+                    UnsafeMutableBufferPointer(start: model.arena.gradients.pointer + start, count: count))
+                start += count
+            }
+        }
         if config.training.gradientClip > 0 {
             clipGradientNorm(model.arena, maximumNorm: config.training.gradientClip)
         }
