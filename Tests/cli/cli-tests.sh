@@ -71,6 +71,10 @@ for optimizer in sgd adam; do
 done
 check "checkpoint records world_size 4" /usr/bin/python3 -c \
     "import h5py,sys; sys.exit(h5py.File('$work/adam-4/checkpoints/checkpoint-8.h5')['/'].attrs['world_size'] != 4 and 1 or 0)"
+check "launch/train.sh on 2 ranks" launch/train.sh -n 2 -- --config configs/fashion-mnist-mlp.yaml "${small[@]}" \
+    --set training.epochs=1 --run "$work/launcher" --quiet
+check "launch/train.sh wrote world_size 2" /usr/bin/python3 -c \
+    "import h5py,sys; sys.exit(h5py.File('$work/launcher/checkpoints/checkpoint-8.h5')['/'].attrs['world_size'] != 2 and 1 or 0)"
 for ranks in 2 4; do
     check "collectives invariants on $ranks ranks" timeout 60 "${mpirun[@]}" -np $ranks $vaekit selftest collectives
 done
