@@ -81,6 +81,17 @@ public final class ForwardPass {
         }
     }
 
+    /// Backpropagates `loss` only as far as the capturing layers need and returns their
+    /// per-example factors, without forming parameter gradients (no weight-gradient GEMMs).
+    public func captureFactors(of loss: Variable) -> [GradientFactor] {
+        precondition(capturePerExample, "captureFactors needs a pass created with capturePerExample: true")
+        let captured = records.map { $0.output }
+        let outputGradients = gradients(of: loss, wrt: captured)
+        return zip(records, outputGradients).map { record, gradient in
+            factor(record, outputGradient: gradient.value)
+        }
+    }
+
     private func factor(_ record: CaptureRecord, outputGradient: Tensor) -> GradientFactor {
         let batch = record.inputs.shape[0]
         var delta: Tensor

@@ -1,0 +1,145 @@
+// Per-example gradients of the training loss at one checkpoint, for a set of examples, from
+// batched backward passes with per-example capture. Each example's loss is the β-ELBO averaged
+// over S reparameterization draws keyed by (seed, checkpoint, example, draw), and its images are
+// binarized with a key of the example alone, so a gradient never depends on the rank, the batch
+// or the position in it.
+// n = examples, L = positions (S per example for Linear layers), a/d = layer inputs/outputs.
+
+import Autodiff
+import Datasets
+import Models
+import NN
+import Runs
+import TensorCore
+
+/// Per-example gradients of some examples at one checkpoint.
+public struct ExampleGradients {
+    /// The examples' indices in their dataset.
+    public var indices: [Int]
+    /// Their labels.
+    public var labels: [Int64]
+    /// Per-layer factors (`factors` mode): A `[n, L, a]`, Δ `[n, L, d]`.
+    public var factors: [GradientFactor]
+    /// Projected or dense vectors `[n, D]` (other modes).
+    public var vectors: Tensor?
+
+    /// Examples n.
+    public var count: Int { indices.count }
+
+    /// ⟨g_i, g'_j⟩ for every example i of `self` and j of `other`: `[n, n']`.
+    public func dotProducts(with other: ExampleGradients) -> Tensor {
+        if let vectors, let otherVectors = other.vectors {
+            return Tensor.matmul(vectors, otherVectors, transposeB: true)
+        }
+        return perExampleDotProducts(factors, other.factors)
+    }
+
+    /// ‖g_i‖² for every example: `[n]`.
+    public func squaredNorms() -> [Float] {
+        if let vectors {
+            return (vectors * vectors).sum(alongAxes: [1]).scalars
+        }
+        return (0..<count).map { example in
+            factors.reduce(Float(0)) { total, factor in
+                let one = GradientFactor(
+                    layer: factor.layer, inputs: factor.inputs.slice(alongAxis: 0, start: example, length: 1),
+                    outputGradients: factor.outputGradients.slice(alongAxis: 0, start: example, length: 1),
+                    layout: factor.layout, weightIndex: factor.weightIndex, biasIndex: factor.biasIndex)
+                return total + one.dotProducts(with: one).scalar
+            }
+        }
+    }
+
+    /// Concatenates gradients of disjoint example sets (same mode and model).
+    public static func concatenate(_ parts: [ExampleGradients]) -> ExampleGradients {
+        guard let first = parts.first else { return ExampleGradients(indices: [], labels: [], factors: [], vectors: nil) }
+        let vectors = first.vectors.map { _ in Tensor.concatenate(parts.compactMap(\.vectors), alongAxis: 0) }
+        let factors = first.factors.indices.map { layer -> GradientFactor in
+            var factor = first.factors[layer]
+            factor.inputs = Tensor.concatenate(parts.map { $0.factors[layer].inputs }, alongAxis: 0)
+            factor.outputGradients = Tensor.concatenate(parts.map { $0.factors[layer].outputGradients }, alongAxis: 0)
+            return factor
+        }
+        return ExampleGradients(
+            indices: parts.flatMap(\.indices), labels: parts.flatMap(\.labels), factors: factors, vectors: vectors)
+    }
+}
+
+/// Computes per-example gradients of a model at its current parameters.
+public struct GradientComputer {
+    /// The model (parameters loaded from the checkpoint).
+    public var model: VAE
+    /// The run's config (data handling, seed, β).
+    public var config: RunConfig
+    /// Index settings.
+    public var settings: InfluenceSettings
+    /// The checkpoint step (keys the draws).
+    public var checkpointStep: Int
+
+    /// A computer for one checkpoint.
+    public init(model: VAE, config: RunConfig, settings: InfluenceSettings, checkpointStep: Int) {
+        self.model = model
+        self.config = config
+        self.settings = settings
+        self.checkpointStep = checkpointStep
+    }
+
+    /// The stream purpose of influence draws.
+    static let purpose: UInt64 = 8
+
+    /// Gradients of the examples `indices` of `set`, in batches of `settings.batchSize`.
+    public func gradients(_ set: ImageDataset, indices: [Int]) -> ExampleGradients {
+        var parts: [ExampleGradients] = []
+        var start = 0
+        while start < indices.count {
+            let batch = Array(indices[start..<min(start + settings.batchSize, indices.count)])
+            parts.append(batchGradients(set, indices: batch))
+            start += batch.count
+        }
+        return ExampleGradients.concatenate(parts)
+    }
+
+    /// One batched backward pass over `indices` × S draws.
+    func batchGradients(_ set: ImageDataset, indices: [Int]) -> ExampleGradients {
+        let draws = settings.samples
+        let latent = model.latentCount
+        let replicated = indices.flatMap { Array(repeating: $0, count: draws) }
+        // Binarization keyed by the example alone: the S replicas see the same image.
+        let (input, target) = config.batch(set, indices: replicated, step: RunConfig.evaluationStep)
+        let noise = Tensor(shape: [replicated.count, latent]) { out in
+            for (row, example) in indices.enumerated() {
+                let values = Philox(
+                    seed: config.seed,
+                    stream: Philox.stream(GradientComputer.purpose, UInt64(checkpointStep), UInt64(example))
+                ).normal([draws * latent])
+                values.withUnsafeBufferPointer { source in
+                    for index in 0..<(draws * latent) { out[row * draws * latent + index] = source[index] }
+                }
+            }
+        }
+        let pass = ForwardPass(arena: model.arena, capturePerExample: true)
+        let terms = model.elbo(input, target: target, noise: noise, pass)
+        // Each example's loss is the mean over its S draws.
+        let loss = terms.loss(beta: config.training.beta).sum() * (1 / Float(draws))
+        let rowFactors = pass.captureFactors(of: loss)
+        // Rows are example-major: [n·S, L, ·] regroups into [n, S·L, ·] without copying.
+        let factors = rowFactors.map { factor -> GradientFactor in
+            var grouped = factor
+            let (positions, a, d) = (factor.positionCount, factor.inputs.shape[2], factor.outputGradients.shape[2])
+            grouped.inputs = factor.inputs.reshaped(to: [indices.count, draws * positions, a])
+            grouped.outputGradients = factor.outputGradients.reshaped(to: [indices.count, draws * positions, d])
+            return grouped
+        }
+        let labels = indices.map { set.labels[$0] }
+        switch settings.mode {
+        case .factors:
+            return ExampleGradients(indices: indices, labels: labels, factors: factors, vectors: nil)
+        case .dense:
+            return ExampleGradients(indices: indices, labels: labels, factors: [], vectors: pass.denseGradients(from: factors))
+        case .projected:
+            let projected = factors.map { KroneckerProjection(settings: settings, layer: $0.layer, factor: $0).project($0) }
+            return ExampleGradients(
+                indices: indices, labels: labels, factors: [], vectors: Tensor.concatenate(projected, alongAxis: 1))
+        }
+    }
+}

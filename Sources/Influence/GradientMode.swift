@@ -1,0 +1,30 @@
+// How per-example gradients are kept in the index.
+
+/// The representation of each example's loss gradient.
+public enum GradientMode: String, Sendable, CaseIterable {
+    /// Exact per-layer factors (A, Δ): G = Δᵀ A per layer; dot products by
+    /// Σ_layers sum((A_i A_jᵀ) ⊙ (Δ_i Δ_jᵀ)).
+    case factors
+    /// A seeded Kronecker-structured random projection per layer (LoGra):
+    /// P_outᵀ G P_in = Σ_positions (Δ P_out) ⊗ (A P_in), k_out·k_in numbers per layer.
+    case projected
+    /// The dense gradient, one number per parameter (small models).
+    case dense
+}
+
+/// What the index computes, fixed for all checkpoints of one index.
+public struct InfluenceSettings: Equatable, Sendable {
+    /// Representation.
+    public var mode = GradientMode.projected
+    /// Reparameterization draws S averaged in each example's loss (16 in the official code).
+    public var samples = 16
+    /// Projection size k per side of each layer (k·k numbers per layer).
+    public var projectionDimension = 16
+    /// The seed the projections are regenerated from.
+    public var projectionSeed: UInt64 = 0x7AC1
+    /// Examples per batched backward pass.
+    public var batchSize = 64
+
+    /// Defaults.
+    public init() {}
+}

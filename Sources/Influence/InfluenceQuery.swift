@@ -1,0 +1,293 @@
+// `vaekit influence query`: test gradients are computed once on rank 0 and broadcast; every rank
+// scores the shards it owns against every test example (GEMMs, or factored dot products), sums
+// over checkpoints with η_c, keeps its local top-K proponents and opponents; rank 0 merges them
+// and writes influence.json. `--self` computes every training example's self-influence.
+
+import Autodiff
+import Cluster
+import Datasets
+import Foundation
+import Models
+import NN
+import Runs
+import Storage
+import TensorCore
+
+/// Which examples to query: `test:0-99`, `train:5,17,40-49`.
+public struct ExampleSpec: Equatable, Sendable {
+    /// `test` or `train`.
+    public var split: String
+    /// Indices in that split.
+    public var indices: [Int]
+
+    /// Parses `split:list` where list items are `a` or `a-b` (inclusive).
+    public init(_ text: String) throws {
+        let parts = text.split(separator: ":", maxSplits: 1).map(String.init)
+        guard parts.count == 2, ["test", "train"].contains(parts[0]) else {
+            throw ConfigError.badValue(
+                path: "--test", key: "split", value: text, expected: "test:LIST or train:LIST, e.g. test:0-99")
+        }
+        split = parts[0]
+        var indices: [Int] = []
+        for item in parts[1].split(separator: ",") {
+            let bounds = item.split(separator: "-").map { Int($0) }
+            if bounds.count == 1, let value = bounds[0] {
+                indices.append(value)
+            } else if bounds.count == 2, let low = bounds[0], let high = bounds[1], low <= high {
+                indices.append(contentsOf: low...high)
+            } else {
+                throw ConfigError.badValue(path: "--test", key: "indices", value: String(item), expected: "a or a-b")
+            }
+        }
+        guard !indices.isEmpty else {
+            throw ConfigError.badValue(path: "--test", key: "indices", value: text, expected: "at least one index")
+        }
+        self.indices = indices
+    }
+}
+
+/// One scored training example.
+public struct Influence: Codable, Equatable, Sendable {
+    /// Training example index.
+    public var index: Int
+    /// Its label.
+    public var label: Int64
+    /// Σ_c η_c ⟨g_c(train), g_c(test)⟩.
+    public var score: Float
+}
+
+/// The result for one test example.
+public struct TestInfluence: Codable, Equatable, Sendable {
+    /// `test` or `train`.
+    public var split: String
+    /// Index in its split.
+    public var index: Int
+    /// Its label.
+    public var label: Int64
+    /// Highest scores first.
+    public var proponents: [Influence]
+    /// Lowest (most negative) scores first.
+    public var opponents: [Influence]
+}
+
+/// Runs queries against a run's index.
+public final class InfluenceQuery {
+    let run: RunDirectory
+    let communicator: any Communicator
+    /// Messages from rank 0.
+    public var log: (String) -> Void = { print($0) }
+
+    /// A query runner for `run`.
+    public init(run: RunDirectory, communicator: any Communicator) {
+        self.run = run
+        self.communicator = communicator
+    }
+
+    /// The shards this rank scores: shard s goes to rank s mod R, whatever R built the index.
+    private func myShards(_ checkpoint: IndexManifest.Checkpoint) -> [IndexManifest.Shard] {
+        checkpoint.shards.enumerated().filter { $0.offset % communicator.size == communicator.rank }.map(\.element)
+    }
+
+    /// Top-`top` proponents and opponents of each example of `spec`; written to
+    /// `influence.json` by rank 0, returned on rank 0 (empty elsewhere).
+    @discardableResult
+    public func query(_ spec: ExampleSpec, top: Int) throws -> [TestInfluence] {
+        let manifest = try IndexManifest.load(run)
+        let config = try run.loadConfig()
+        let data = try RunData.load(config)
+        let model = try config.makeModel(imageShape: data.imageShape)
+        let set = spec.split == "test" ? data.test : data.train
+        for index in spec.indices where index < 0 || index >= set.count {
+            throw ConfigError.badValue(
+                path: "--test", key: spec.split, value: "\(index)", expected: "an index in 0..<\(set.count)")
+        }
+        let settings = manifest.settings
+        // Scores per owned shard: [testCount, shard examples], summed over checkpoints.
+        var scores: [String: Tensor] = [:]
+        var trainIndices: [String: [Int]] = [:]
+        var trainLabels: [String: [Int64]] = [:]
+        let clock = ContinuousClock()
+        let started = clock.now
+        var pairs = 0
+        for checkpoint in manifest.checkpoints {
+            try Checkpoint.load(run.checkpointPath(step: checkpoint.step), into: model.arena)
+            let test = try broadcastTestGradients(
+                model: model, config: config, settings: settings, step: checkpoint.step, set: set, indices: spec.indices)
+            for (position, shard) in myShards(checkpoint).enumerated() {
+                let train = try GradientShard.read("\(run.path)/\(shard.file)", mode: settings.mode)
+                let key = "\(position)"
+                let dots = train.dotProducts(with: test) * Float(checkpoint.eta)  // [n, T]
+                scores[key] = scores[key].map { $0 + dots } ?? dots
+                trainIndices[key] = train.indices
+                trainLabels[key] = train.labels
+                pairs += train.count * test.count
+            }
+        }
+        // Local top-K per test example, gathered and merged at rank 0.
+        var local: [[Influence]] = Array(repeating: [], count: spec.indices.count)
+        for (key, matrix) in scores {
+            guard let indices = trainIndices[key], let labels = trainLabels[key] else { continue }
+            for t in 0..<spec.indices.count {
+                for (row, index) in indices.enumerated() {
+                    local[t].append(Influence(index: index, label: labels[row], score: matrix[flat: row * spec.indices.count + t]))
+                }
+                local[t] = InfluenceQuery.extremes(local[t], top: top)
+            }
+        }
+        let encoded = try JSONEncoder().encode(local)
+        let gathered = try communicator.gatherBytes(Array(encoded), root: 0)
+        var totalPairs = [Double(pairs)]
+        try communicator.allReduceSum(&totalPairs)
+        guard let gathered else { return [] }
+        var merged: [[Influence]] = Array(repeating: [], count: spec.indices.count)
+        for part in gathered {
+            let lists = try JSONDecoder().decode([[Influence]].self, from: Data(part))
+            for (t, list) in lists.enumerated() { merged[t] += list }
+        }
+        let results = spec.indices.enumerated().map { t, index -> TestInfluence in
+            let sorted = merged[t].sorted { ($0.score, -$0.index) > ($1.score, -$1.index) }
+            return TestInfluence(
+                split: spec.split, index: index, label: set.labels[index], proponents: Array(sorted.prefix(top)),
+                opponents: Array(sorted.reversed().prefix(top)))
+        }
+        let seconds = (clock.now - started).seconds
+        try writeJSON(
+            InfluenceReport(
+                format: "vaekit-influence-1", mode: manifest.mode, checkpoints: manifest.checkpoints.map(\.step),
+                etas: manifest.checkpoints.map(\.eta), top: top, tests: results,
+                pairsPerSecond: totalPairs[0] / max(seconds, 1e-9)),
+            to: "\(run.path)/influence.json")
+        log(
+            String(
+                format: "scored %d test × %d train examples over %d checkpoint(s) in %.1f s (%.3g pairs/s); wrote %@",
+                spec.indices.count, manifest.trainCount, manifest.checkpoints.count, seconds,
+                totalPairs[0] / max(seconds, 1e-9), "\(run.path)/influence.json"))
+        return results
+    }
+
+    /// Σ_c η_c ‖g_c(x_i)‖² for every training example, gathered at rank 0 into
+    /// `self-influence.json` (every value, plus the extremes).
+    @discardableResult
+    public func selfInfluence(extremes count: Int = 20) throws -> [Float] {
+        let manifest = try IndexManifest.load(run)
+        var values: [Int: Float] = [:]
+        var labels: [Int: Int64] = [:]
+        for checkpoint in manifest.checkpoints {
+            for shard in myShards(checkpoint) {
+                let train = try GradientShard.read("\(run.path)/\(shard.file)", mode: manifest.settings.mode)
+                for (row, norm) in train.squaredNorms().enumerated() {
+                    values[train.indices[row], default: 0] += Float(checkpoint.eta) * norm
+                    labels[train.indices[row]] = train.labels[row]
+                }
+            }
+        }
+        let mine = values.keys.sorted().map { Influence(index: $0, label: labels[$0] ?? -1, score: values[$0] ?? 0) }
+        guard let gathered = try communicator.gatherBytes(Array(try JSONEncoder().encode(mine)), root: 0) else { return [] }
+        var all: [Influence] = []
+        for part in gathered { all += try JSONDecoder().decode([Influence].self, from: Data(part)) }
+        all.sort { $0.index < $1.index }
+        let ranked = all.sorted { ($0.score, -$0.index) > ($1.score, -$1.index) }
+        try writeJSON(
+            SelfInfluenceReport(
+                format: "vaekit-self-influence-1", mode: manifest.mode, checkpoints: manifest.checkpoints.map(\.step),
+                highest: Array(ranked.prefix(count)), lowest: Array(ranked.reversed().prefix(count)),
+                values: all.map(\.score)),
+            to: "\(run.path)/self-influence.json")
+        log("self-influence of \(all.count) training examples; wrote \(run.path)/self-influence.json")
+        return all.map(\.score)
+    }
+
+    /// The `top` highest and `top` lowest of a list.
+    static func extremes(_ list: [Influence], top: Int) -> [Influence] {
+        guard list.count > 2 * top else { return list }
+        let sorted = list.sorted { ($0.score, -$0.index) > ($1.score, -$1.index) }
+        return Array(sorted.prefix(top)) + Array(sorted.suffix(top))
+    }
+
+    /// Rank 0 computes the test gradients; every rank receives them.
+    private func broadcastTestGradients(
+        model: VAE, config: RunConfig, settings: InfluenceSettings, step: Int, set: ImageDataset, indices: [Int]
+    ) throws -> ExampleGradients {
+        var gradients = ExampleGradients(indices: indices, labels: indices.map { set.labels[$0] }, factors: [], vectors: nil)
+        let computer = GradientComputer(model: model, config: config, settings: settings, checkpointStep: step)
+        var local: ExampleGradients?
+        if communicator.isCoordinator { local = computer.gradients(set, indices: indices) }
+        if communicator.size == 1, let local { return local }
+        // Shapes first (rank 0's), then the values.
+        var tensors: [Tensor] = local.map { l in l.vectors.map { [$0] } ?? l.factors.flatMap { [$0.inputs, $0.outputGradients] } } ?? []
+        var header = [Int64(tensors.count)] + tensors.flatMap { [Int64($0.rank)] + $0.shape.map { Int64($0) } }
+        var length = [Int64(header.count)]
+        try communicator.broadcast(&length, root: 0)
+        if !communicator.isCoordinator { header = [Int64](repeating: 0, count: Int(length[0])) }
+        try communicator.broadcast(&header, root: 0)
+        if !communicator.isCoordinator {
+            var cursor = 1
+            tensors = (0..<Int(header[0])).map { _ in
+                let rank = Int(header[cursor])
+                let shape = header[(cursor + 1)...(cursor + rank)].map { Int($0) }
+                cursor += rank + 1
+                return Tensor.zeros(shape)
+            }
+        }
+        for index in tensors.indices {
+            try tensors[index].withUnsafeMutableBufferPointer { buffer in
+                try communicator.broadcast(UnsafeMutableRawBufferPointer(buffer), root: 0)
+            }
+        }
+        if settings.mode == .factors {
+            let template = computer.layerTemplates()
+            gradients.factors = template.enumerated().map { position, factor in
+                var copy = factor
+                copy.inputs = tensors[2 * position]
+                copy.outputGradients = tensors[2 * position + 1]
+                return copy
+            }
+        } else {
+            gradients.vectors = tensors.first
+        }
+        return gradients
+    }
+
+    private func writeJSON<T: Encodable>(_ value: T, to path: String) throws {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+        try AtomicFile.write(Array(try encoder.encode(value)), to: path)
+    }
+}
+
+/// `influence.json`.
+struct InfluenceReport: Codable {
+    var format: String
+    var mode: String
+    var checkpoints: [Int]
+    var etas: [Double]
+    var top: Int
+    var tests: [TestInfluence]
+    var pairsPerSecond: Double
+}
+
+/// `self-influence.json`.
+struct SelfInfluenceReport: Codable {
+    var format: String
+    var mode: String
+    var checkpoints: [Int]
+    var highest: [Influence]
+    var lowest: [Influence]
+    /// Every training example's self-influence, by index.
+    var values: [Float]
+}
+
+extension GradientComputer {
+    /// The capturing layers' factor metadata (names, layouts, parameter indices), from a
+    /// one-example pass.
+    func layerTemplates() -> [GradientFactor] {
+        let probe = Tensor.zeros([1] + model.imageShape)
+        var settingsOne = settings
+        settingsOne.samples = 1
+        let pass = ForwardPass(arena: model.arena, capturePerExample: true)
+        let terms = model.elbo(
+            probe, target: LikelihoodTarget(values: probe, classes: [Int](repeating: 0, count: model.pixelCount)),
+            noise: Tensor.zeros([1, model.latentCount]), pass)
+        return pass.captureFactors(of: terms.loss(beta: 1).sum())
+    }
+}
