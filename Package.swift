@@ -85,6 +85,12 @@ let package = Package(
         .testTarget(name: "AutodiffTests", dependencies: ["Autodiff", "TensorCore"]),
         .testTarget(name: "NNTests", dependencies: ["NN", "Autodiff", "TensorCore"]),
         .testTarget(
+            name: "InfluenceTests",
+            dependencies: [
+                "Influence", "Runs", "Training", "Models", "Datasets", "Storage", "Cluster", "NN", "Autodiff",
+                "TensorCore",
+            ]),
+        .testTarget(
             name: "RunsTests",
             dependencies: [
                 "Runs", "Training", "Models", "Datasets", "Storage", "NN", "Autodiff", "TensorCore", "CZlib",

@@ -52,16 +52,20 @@ public struct ExampleGradients {
 
     /// Concatenates gradients of disjoint example sets (same mode and model).
     public static func concatenate(_ parts: [ExampleGradients]) -> ExampleGradients {
-        guard let first = parts.first else { return ExampleGradients(indices: [], labels: [], factors: [], vectors: nil) }
+        guard let first = parts.first else {
+            return ExampleGradients(indices: [], labels: [], factors: [], vectors: nil)
+        }
         let vectors = first.vectors.map { _ in Tensor.concatenate(parts.compactMap(\.vectors), alongAxis: 0) }
         let factors = first.factors.indices.map { layer -> GradientFactor in
             var factor = first.factors[layer]
             factor.inputs = Tensor.concatenate(parts.map { $0.factors[layer].inputs }, alongAxis: 0)
-            factor.outputGradients = Tensor.concatenate(parts.map { $0.factors[layer].outputGradients }, alongAxis: 0)
+            factor.outputGradients = Tensor.concatenate(
+                parts.map { $0.factors[layer].outputGradients }, alongAxis: 0)
             return factor
         }
         return ExampleGradients(
-            indices: parts.flatMap(\.indices), labels: parts.flatMap(\.labels), factors: factors, vectors: vectors)
+            indices: parts.flatMap(\.indices), labels: parts.flatMap(\.labels), factors: factors,
+            vectors: vectors)
     }
 }
 
@@ -125,9 +129,13 @@ public struct GradientComputer {
         // Rows are example-major: [n·S, L, ·] regroups into [n, S·L, ·] without copying.
         let factors = rowFactors.map { factor -> GradientFactor in
             var grouped = factor
-            let (positions, a, d) = (factor.positionCount, factor.inputs.shape[2], factor.outputGradients.shape[2])
+            let (positions, a, d) = (
+                factor.positionCount, factor.inputs.shape[2], factor.outputGradients.shape[2]
+            )
             grouped.inputs = factor.inputs.reshaped(to: [indices.count, draws * positions, a])
-            grouped.outputGradients = factor.outputGradients.reshaped(to: [indices.count, draws * positions, d])
+            grouped.outputGradients = factor.outputGradients.reshaped(to: [
+                indices.count, draws * positions, d,
+            ])
             return grouped
         }
         let labels = indices.map { set.labels[$0] }
@@ -135,11 +143,15 @@ public struct GradientComputer {
         case .factors:
             return ExampleGradients(indices: indices, labels: labels, factors: factors, vectors: nil)
         case .dense:
-            return ExampleGradients(indices: indices, labels: labels, factors: [], vectors: pass.denseGradients(from: factors))
-        case .projected:
-            let projected = factors.map { KroneckerProjection(settings: settings, layer: $0.layer, factor: $0).project($0) }
             return ExampleGradients(
-                indices: indices, labels: labels, factors: [], vectors: Tensor.concatenate(projected, alongAxis: 1))
+                indices: indices, labels: labels, factors: [], vectors: pass.denseGradients(from: factors))
+        case .projected:
+            let projected = factors.map {
+                KroneckerProjection(settings: settings, layer: $0.layer, factor: $0).project($0)
+            }
+            return ExampleGradients(
+                indices: indices, labels: labels, factors: [],
+                vectors: Tensor.concatenate(projected, alongAxis: 1))
         }
     }
 }

@@ -72,7 +72,9 @@ public struct IndexManifest: Codable, Equatable, Sendable {
     public static func load(_ run: RunDirectory) throws -> IndexManifest {
         let path = IndexManifest.path(run)
         guard let data = FileManager.default.contents(atPath: path) else {
-            throw StorageError.cannotOpen(path: path, reason: "no gradient index (run `vaekit influence index --run \(run.path)` first)")
+            throw StorageError.cannotOpen(
+                path: path, reason: "no gradient index (run `vaekit influence index --run \(run.path)` first)"
+            )
         }
         let manifest: IndexManifest
         do {
@@ -117,7 +119,8 @@ public final class InfluenceIndexBuilder {
                 path: run.checkpointPath(step: step), reason: "no such checkpoint (have \(available))")
         }
         guard !steps.isEmpty else {
-            throw StorageError.cannotOpen(path: run.checkpointsPath, reason: "the run has no checkpoints to index")
+            throw StorageError.cannotOpen(
+                path: run.checkpointsPath, reason: "the run has no checkpoints to index")
         }
         let count = data.train.count
         let mine = communicator.share(of: count)
@@ -126,8 +129,11 @@ public final class InfluenceIndexBuilder {
         for step in steps.sorted() {
             let started = clock.now
             let info = try Checkpoint.load(run.checkpointPath(step: step), into: model.arena)
-            let eta = Double(info.learningRate) * Double(info.batchSize) * Double(info.stepsSincePrevious) / Double(count)
-            let computer = GradientComputer(model: model, config: config, settings: settings, checkpointStep: step)
+            let eta =
+                Double(info.learningRate) * Double(info.batchSize) * Double(info.stepsSincePrevious)
+                / Double(count)
+            let computer = GradientComputer(
+                model: model, config: config, settings: settings, checkpointStep: step)
             let gradients = computer.gradients(data.train, indices: Array(mine))
             let folder = "gradients/ckpt-\(step)"
             try makeDirectories("\(run.path)/\(folder)")
@@ -145,7 +151,8 @@ public final class InfluenceIndexBuilder {
             if communicator.isCoordinator {
                 log(
                     String(
-                        format: "checkpoint %d: %d examples × %d draws in %.1f s (%.0f examples/s per rank), η = %.4g",
+                        format:
+                            "checkpoint %d: %d examples × %d draws in %.1f s (%.0f examples/s per rank), η = %.4g",
                         step, count, settings.samples, seconds, Double(mine.count) / max(seconds, 1e-9), eta))
             }
         }

@@ -25,7 +25,8 @@ public struct ExampleSpec: Equatable, Sendable {
         let parts = text.split(separator: ":", maxSplits: 1).map(String.init)
         guard parts.count == 2, ["test", "train"].contains(parts[0]) else {
             throw ConfigError.badValue(
-                path: "--test", key: "split", value: text, expected: "test:LIST or train:LIST, e.g. test:0-99")
+                path: "--test", key: "split", value: text, expected: "test:LIST or train:LIST, e.g. test:0-99"
+            )
         }
         split = parts[0]
         var indices: [Int] = []
@@ -36,11 +37,13 @@ public struct ExampleSpec: Equatable, Sendable {
             } else if bounds.count == 2, let low = bounds[0], let high = bounds[1], low <= high {
                 indices.append(contentsOf: low...high)
             } else {
-                throw ConfigError.badValue(path: "--test", key: "indices", value: String(item), expected: "a or a-b")
+                throw ConfigError.badValue(
+                    path: "--test", key: "indices", value: String(item), expected: "a or a-b")
             }
         }
         guard !indices.isEmpty else {
-            throw ConfigError.badValue(path: "--test", key: "indices", value: text, expected: "at least one index")
+            throw ConfigError.badValue(
+                path: "--test", key: "indices", value: text, expected: "at least one index")
         }
         self.indices = indices
     }
@@ -85,7 +88,8 @@ public final class InfluenceQuery {
 
     /// The shards this rank scores: shard s goes to rank s mod R, whatever R built the index.
     private func myShards(_ checkpoint: IndexManifest.Checkpoint) -> [IndexManifest.Shard] {
-        checkpoint.shards.enumerated().filter { $0.offset % communicator.size == communicator.rank }.map(\.element)
+        checkpoint.shards.enumerated().filter { $0.offset % communicator.size == communicator.rank }.map(
+            \.element)
     }
 
     /// Top-`top` proponents and opponents of each example of `spec`; written to
@@ -112,7 +116,8 @@ public final class InfluenceQuery {
         for checkpoint in manifest.checkpoints {
             try Checkpoint.load(run.checkpointPath(step: checkpoint.step), into: model.arena)
             let test = try broadcastTestGradients(
-                model: model, config: config, settings: settings, step: checkpoint.step, set: set, indices: spec.indices)
+                model: model, config: config, settings: settings, step: checkpoint.step, set: set,
+                indices: spec.indices)
             for (position, shard) in myShards(checkpoint).enumerated() {
                 let train = try GradientShard.read("\(run.path)/\(shard.file)", mode: settings.mode)
                 let key = "\(position)"
@@ -129,7 +134,10 @@ public final class InfluenceQuery {
             guard let indices = trainIndices[key], let labels = trainLabels[key] else { continue }
             for t in 0..<spec.indices.count {
                 for (row, index) in indices.enumerated() {
-                    local[t].append(Influence(index: index, label: labels[row], score: matrix[flat: row * spec.indices.count + t]))
+                    local[t].append(
+                        Influence(
+                            index: index, label: labels[row],
+                            score: matrix[flat: row * spec.indices.count + t]))
                 }
                 local[t] = InfluenceQuery.extremes(local[t], top: top)
             }
@@ -147,19 +155,22 @@ public final class InfluenceQuery {
         let results = spec.indices.enumerated().map { t, index -> TestInfluence in
             let sorted = merged[t].sorted { ($0.score, -$0.index) > ($1.score, -$1.index) }
             return TestInfluence(
-                split: spec.split, index: index, label: set.labels[index], proponents: Array(sorted.prefix(top)),
+                split: spec.split, index: index, label: set.labels[index],
+                proponents: Array(sorted.prefix(top)),
                 opponents: Array(sorted.reversed().prefix(top)))
         }
         let seconds = (clock.now - started).seconds
         try writeJSON(
             InfluenceReport(
-                format: "vaekit-influence-1", mode: manifest.mode, checkpoints: manifest.checkpoints.map(\.step),
+                format: "vaekit-influence-1", mode: manifest.mode,
+                checkpoints: manifest.checkpoints.map(\.step),
                 etas: manifest.checkpoints.map(\.eta), top: top, tests: results,
                 pairsPerSecond: totalPairs[0] / max(seconds, 1e-9)),
             to: "\(run.path)/influence.json")
         log(
             String(
-                format: "scored %d test × %d train examples over %d checkpoint(s) in %.1f s (%.3g pairs/s); wrote %@",
+                format:
+                    "scored %d test × %d train examples over %d checkpoint(s) in %.1f s (%.3g pairs/s); wrote %@",
                 spec.indices.count, manifest.trainCount, manifest.checkpoints.count, seconds,
                 totalPairs[0] / max(seconds, 1e-9), "\(run.path)/influence.json"))
         return results
@@ -181,15 +192,19 @@ public final class InfluenceQuery {
                 }
             }
         }
-        let mine = values.keys.sorted().map { Influence(index: $0, label: labels[$0] ?? -1, score: values[$0] ?? 0) }
-        guard let gathered = try communicator.gatherBytes(Array(try JSONEncoder().encode(mine)), root: 0) else { return [] }
+        let mine = values.keys.sorted().map {
+            Influence(index: $0, label: labels[$0] ?? -1, score: values[$0] ?? 0)
+        }
+        guard let gathered = try communicator.gatherBytes(Array(try JSONEncoder().encode(mine)), root: 0)
+        else { return [] }
         var all: [Influence] = []
         for part in gathered { all += try JSONDecoder().decode([Influence].self, from: Data(part)) }
         all.sort { $0.index < $1.index }
         let ranked = all.sorted { ($0.score, -$0.index) > ($1.score, -$1.index) }
         try writeJSON(
             SelfInfluenceReport(
-                format: "vaekit-self-influence-1", mode: manifest.mode, checkpoints: manifest.checkpoints.map(\.step),
+                format: "vaekit-self-influence-1", mode: manifest.mode,
+                checkpoints: manifest.checkpoints.map(\.step),
                 highest: Array(ranked.prefix(count)), lowest: Array(ranked.reversed().prefix(count)),
                 values: all.map(\.score)),
             to: "\(run.path)/self-influence.json")
@@ -206,16 +221,22 @@ public final class InfluenceQuery {
 
     /// Rank 0 computes the test gradients; every rank receives them.
     private func broadcastTestGradients(
-        model: VAE, config: RunConfig, settings: InfluenceSettings, step: Int, set: ImageDataset, indices: [Int]
+        model: VAE, config: RunConfig, settings: InfluenceSettings, step: Int, set: ImageDataset,
+        indices: [Int]
     ) throws -> ExampleGradients {
-        var gradients = ExampleGradients(indices: indices, labels: indices.map { set.labels[$0] }, factors: [], vectors: nil)
-        let computer = GradientComputer(model: model, config: config, settings: settings, checkpointStep: step)
+        var gradients = ExampleGradients(
+            indices: indices, labels: indices.map { set.labels[$0] }, factors: [], vectors: nil)
+        let computer = GradientComputer(
+            model: model, config: config, settings: settings, checkpointStep: step)
         var local: ExampleGradients?
         if communicator.isCoordinator { local = computer.gradients(set, indices: indices) }
         if communicator.size == 1, let local { return local }
         // Shapes first (rank 0's), then the values.
-        var tensors: [Tensor] = local.map { l in l.vectors.map { [$0] } ?? l.factors.flatMap { [$0.inputs, $0.outputGradients] } } ?? []
-        var header = [Int64(tensors.count)] + tensors.flatMap { [Int64($0.rank)] + $0.shape.map { Int64($0) } }
+        var tensors: [Tensor] =
+            local.map { l in l.vectors.map { [$0] } ?? l.factors.flatMap { [$0.inputs, $0.outputGradients] } }
+            ?? []
+        var header =
+            [Int64(tensors.count)] + tensors.flatMap { [Int64($0.rank)] + $0.shape.map { Int64($0) } }
         var length = [Int64(header.count)]
         try communicator.broadcast(&length, root: 0)
         if !communicator.isCoordinator { header = [Int64](repeating: 0, count: Int(length[0])) }
@@ -286,7 +307,8 @@ extension GradientComputer {
         settingsOne.samples = 1
         let pass = ForwardPass(arena: model.arena, capturePerExample: true)
         let terms = model.elbo(
-            probe, target: LikelihoodTarget(values: probe, classes: [Int](repeating: 0, count: model.pixelCount)),
+            probe,
+            target: LikelihoodTarget(values: probe, classes: [Int](repeating: 0, count: model.pixelCount)),
             noise: Tensor.zeros([1, model.latentCount]), pass)
         return pass.captureFactors(of: terms.loss(beta: 1).sum())
     }

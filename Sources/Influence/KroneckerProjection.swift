@@ -25,8 +25,10 @@ struct KroneckerProjection {
         }
         let scale = 1 / Float(k).squareRoot()
         let (a, d) = (factor.inputs.shape[2], factor.outputGradients.shape[2])
-        inputSide = Philox(seed: settings.projectionSeed, stream: Philox.stream(hash, 1)).normal([a, k]) * scale
-        outputSide = Philox(seed: settings.projectionSeed, stream: Philox.stream(hash, 2)).normal([d, k]) * scale
+        inputSide =
+            Philox(seed: settings.projectionSeed, stream: Philox.stream(hash, 1)).normal([a, k]) * scale
+        outputSide =
+            Philox(seed: settings.projectionSeed, stream: Philox.stream(hash, 2)).normal([d, k]) * scale
     }
 
     /// Projected per-example gradients `[n, k·k]` of a factor.
@@ -34,11 +36,14 @@ struct KroneckerProjection {
         let (examples, positions) = (factor.exampleCount, factor.positionCount)
         let (a, d, k) = (factor.inputs.shape[2], factor.outputGradients.shape[2], dimension)
         let inputs = Tensor.matmul(factor.inputs.reshaped(to: [examples * positions, a]), inputSide)
-        let outputs = Tensor.matmul(factor.outputGradients.reshaped(to: [examples * positions, d]), outputSide)
+        let outputs = Tensor.matmul(
+            factor.outputGradients.reshaped(to: [examples * positions, d]), outputSide)
         return Tensor(shape: [examples, k * k]) { out in
             outputs.withUnsafeBufferPointer { o in
                 inputs.withUnsafeBufferPointer { i in
-                    guard let po = o.baseAddress, let pi = i.baseAddress, let target = out.baseAddress else { return }
+                    guard let po = o.baseAddress, let pi = i.baseAddress, let target = out.baseAddress else {
+                        return
+                    }
                     for example in 0..<examples {
                         // (Δ P_out)ᵀ (A P_in) over this example's positions: [k, k].
                         sgemm(

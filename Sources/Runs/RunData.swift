@@ -12,6 +12,15 @@ public struct RunData: Sendable {
     /// Test examples.
     public var test: ImageDataset
 
+    /// A pair of sets; nil when their image shapes differ.
+    public init?(train: ImageDataset, test: ImageDataset) {
+        guard train.channels == test.channels, train.height == test.height, train.width == test.width else {
+            return nil
+        }
+        self.train = train
+        self.test = test
+    }
+
     /// Loads both sets, applies limits and padding, and checks that they agree.
     public static func load(_ config: RunConfig) throws -> RunData {
         let train = try loadSet(
@@ -27,7 +36,10 @@ public struct RunData: Sendable {
                 "training.batch_size \(config.training.batchSize) exceeds the \(train.count) training examples"
             )
         }
-        return RunData(train: train, test: test)
+        guard let data = RunData(train: train, test: test) else {
+            throw ConfigError.mismatch("training and test images differ in shape")
+        }
+        return data
     }
 
     /// Reads one set with a helpful error when the file is missing.

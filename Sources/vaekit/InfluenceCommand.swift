@@ -4,6 +4,7 @@ import ArgumentParser
 import Cluster
 import Influence
 import Runs
+import TensorCore
 
 struct InfluenceCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -13,7 +14,8 @@ struct InfluenceCommand: ParsableCommand {
 
 struct IndexCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "index", abstract: "Per-example gradients of every training example at the run's checkpoints.")
+        commandName: "index",
+        abstract: "Per-example gradients of every training example at the run's checkpoints.")
 
     @Option(name: .customLong("run"), help: "The run folder.")
     var runFolder: String
@@ -38,6 +40,8 @@ struct IndexCommand: ParsableCommand {
 
     func run() throws {
         let communicator = try makeCommunicator()
+        // One BLAS thread per rank when several ranks share the machine's cores.
+        if communicator.size > 1 { setBLASThreadCount(1) }
         try runOnEveryRank(communicator) {
             guard let gradientMode = GradientMode(rawValue: mode) else {
                 throw ValidationError("--mode \(mode): expected factors, projected or dense")
@@ -51,11 +55,15 @@ struct IndexCommand: ParsableCommand {
             settings.projectionDimension = projectionDimension
             settings.projectionSeed = projectionSeed
             settings.batchSize = batchSize
-            let builder = InfluenceIndexBuilder(run: RunDirectory(runFolder), settings: settings, communicator: communicator)
+            let builder = InfluenceIndexBuilder(
+                run: RunDirectory(runFolder), settings: settings, communicator: communicator)
             if let checkpoints {
-                let steps = checkpoints.split(separator: ",").map { Int($0.trimmingCharacters(in: .whitespaces)) }
+                let steps = checkpoints.split(separator: ",").map {
+                    Int($0.trimmingCharacters(in: .whitespaces))
+                }
                 guard steps.allSatisfy({ $0 != nil }) else {
-                    throw ValidationError("--checkpoints \(checkpoints): expected comma-separated step numbers")
+                    throw ValidationError(
+                        "--checkpoints \(checkpoints): expected comma-separated step numbers")
                 }
                 builder.checkpointSteps = steps.compactMap { $0 }
             }
@@ -64,7 +72,8 @@ struct IndexCommand: ParsableCommand {
             if communicator.isCoordinator {
                 print(
                     "index: \(manifest.mode), \(manifest.checkpoints.count) checkpoint(s), \(manifest.trainCount) "
-                        + "examples on \(communicator.size) rank(s); manifest \(IndexManifest.path(RunDirectory(runFolder)))")
+                        + "examples on \(communicator.size) rank(s); manifest \(IndexManifest.path(RunDirectory(runFolder)))"
+                )
             }
         }
     }
@@ -88,8 +97,12 @@ struct QueryCommand: ParsableCommand {
 
     func run() throws {
         let communicator = try makeCommunicator()
+        // One BLAS thread per rank when several ranks share the machine's cores.
+        if communicator.size > 1 { setBLASThreadCount(1) }
         try runOnEveryRank(communicator) {
-            guard test != nil || selfInfluence else { throw ValidationError("give --test SPEC, --self, or both") }
+            guard test != nil || selfInfluence else {
+                throw ValidationError("give --test SPEC, --self, or both")
+            }
             guard top >= 1 else { throw ValidationError("--top must be ≥ 1") }
             let query = InfluenceQuery(run: RunDirectory(runFolder), communicator: communicator)
             query.log = { communicator.isCoordinator ? print($0) : () }
