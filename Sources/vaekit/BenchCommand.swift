@@ -6,7 +6,7 @@ import TensorCore
 struct BenchCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench", abstract: "Measure VAEKit's throughput.",
-        subcommands: [EngineBenchCommand.self, TrainBenchCommand.self])
+        subcommands: [EngineBenchCommand.self, TrainBenchCommand.self, GradientBenchCommand.self])
 }
 
 struct EngineBenchCommand: ParsableCommand {

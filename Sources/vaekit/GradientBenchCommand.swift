@@ -1,0 +1,65 @@
+// `vaekit bench gradients`: per-example gradient throughput of a run's model (no files written).
+
+import ArgumentParser
+import Foundation
+import Influence
+import Runs
+import Storage
+import TensorCore
+
+struct GradientBenchCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "gradients",
+        abstract: "Examples per second whose per-example gradient is produced (factors, projected or dense).")
+
+    @Option(name: .customLong("run"), help: "A run folder with a checkpoint.")
+    var runFolder: String
+
+    @Option(help: "factors, projected or dense.")
+    var mode = "factors"
+
+    @Option(help: "Reparameterization draws per example's loss.")
+    var samples = 16
+
+    @Option(help: "Timed examples.")
+    var examples = 2048
+
+    @Option(help: "Examples per batched backward pass.")
+    var batchSize = 64
+
+    @Option(help: "OpenBLAS threads.")
+    var threads = 2
+
+    func run() throws {
+        setBLASThreadCount(threads)
+        let run = RunDirectory(runFolder)
+        let config = try run.loadConfig()
+        let data = try RunData.load(config)
+        let model = try config.makeModel(imageShape: data.imageShape)
+        guard let step = run.checkpointSteps().last else {
+            throw StorageError.cannotOpen(path: run.checkpointsPath, reason: "no checkpoint")
+        }
+        try Checkpoint.load(run.checkpointPath(step: step), into: model.arena)
+        var settings = InfluenceSettings()
+        guard let gradientMode = GradientMode(rawValue: mode) else { throw ValidationError("--mode \(mode)") }
+        settings.mode = gradientMode
+        settings.samples = samples
+        settings.batchSize = batchSize
+        let computer = GradientComputer(
+            model: model, config: config, settings: settings, checkpointStep: step)
+        let count = min(examples, data.train.count)
+        _ = computer.gradients(data.train, indices: Array(0..<min(batchSize, count)))  // warm-up
+        let clock = ContinuousClock()
+        let started = clock.now
+        let gradients = computer.gradients(data.train, indices: Array(0..<count))
+        let elapsed = clock.now - started
+        let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18
+        let floats =
+            gradients.vectors.map { $0.count }
+            ?? gradients.factors.reduce(0) { $0 + $1.inputs.count + $1.outputGradients.count }
+        print(
+            "{\"mode\": \"\(mode)\", \"examples_per_second\": \(Int(Double(count) / seconds)), \"samples\": \(samples), "
+                + "\"examples\": \(count), \"bytes_per_example\": \(floats * 4 / max(count, 1)), "
+                + "\"parameters\": \(model.arena.count), \"threads\": \(threads)}")
+    }
+}
