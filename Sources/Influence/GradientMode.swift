@@ -5,8 +5,8 @@ public enum GradientMode: String, Sendable, CaseIterable {
     /// Exact per-layer factors (A, Δ): G = Δᵀ A per layer; dot products by
     /// Σ_layers sum((A_i A_jᵀ) ⊙ (Δ_i Δ_jᵀ)).
     case factors
-    /// A seeded Kronecker-structured random projection per layer (LoGra):
-    /// P_outᵀ G P_in = Σ_positions (Δ P_out) ⊗ (A P_in), k_out·k_in numbers per layer.
+    /// A seeded Kronecker-structured random projection per layer: the TensorSketch
+    /// Σ_positions (C_out δ) ⊛ (C_in a) of G, D numbers per layer (see `TensorSketch`).
     case projected
     /// The dense gradient, one number per parameter (small models).
     case dense
@@ -18,8 +18,8 @@ public struct InfluenceSettings: Equatable, Sendable {
     public var mode = GradientMode.projected
     /// Reparameterization draws S averaged in each example's loss (16 in the official code).
     public var samples = 16
-    /// Projection size k per side of each layer (k·k numbers per layer).
-    public var projectionDimension = 16
+    /// Sketch size D per layer (numbers stored per layer and example).
+    public var projectionDimension = 256
     /// The seed the projections are regenerated from.
     public var projectionSeed: UInt64 = 0x7AC1
     /// Examples per batched backward pass.

@@ -29,8 +29,8 @@ struct IndexCommand: ParsableCommand {
     @Option(help: "Reparameterization draws averaged in each example's loss.")
     var samples = 16
 
-    @Option(help: "Projection size k per side of each layer (k² numbers per layer).")
-    var projectionDimension = 16
+    @Option(help: "Sketch size D per layer in projected mode (D numbers per layer and example).")
+    var projectionDimension = 256
 
     @Option(help: "Seed of the projections.")
     var projectionSeed: UInt64 = 0x7AC1

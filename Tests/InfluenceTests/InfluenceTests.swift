@@ -144,7 +144,7 @@ func spearman(_ a: [Float], _ b: [Float]) -> Double {
     }
 
     @Test func projectedDotProductsAreUnbiasedEstimatesOfExactOnes() throws {
-        // E[⟨P_outᵀ G P_in, P_outᵀ G' P_in⟩] = ⟨G, G'⟩: the mean over projection seeds converges
+        // E⟨S(G), S(G')⟩ = ⟨G, G'⟩ for the TensorSketch S: the mean over projection seeds converges
         // to the exact dot products. (Rank correlation at the default size is NOT yet ≥ 0.9 on the
         // MLP VAE — see the influence issue's note — so this checks the estimator, not its spread.)
         let model = try trained.model(at: 30)
@@ -158,7 +158,7 @@ func spearman(_ a: [Float], _ b: [Float]) -> Double {
         .gradients(trained.data.train, indices: examples)
         let exactGram = exact.dotProducts(with: exact)
         settings.mode = .projected
-        settings.projectionDimension = 8
+        settings.projectionDimension = 32
         var mean = Tensor.zeros([examples.count, examples.count])
         let seeds = 64
         for seed in 0..<seeds {
@@ -174,8 +174,9 @@ func spearman(_ a: [Float], _ b: [Float]) -> Double {
             for j in 0..<examples.count {
                 let other = (exactGram[flat: j * examples.count + j]).squareRoot()
                 let error = abs(mean[flat: i * examples.count + j] - exactGram[flat: i * examples.count + j])
-                // Standard error of a 64-seed mean is about ‖G‖‖G'‖·√(2/k)/8 per entry; allow 3σ.
-                #expect(error <= 3 * scale * other * (2.0 / 8.0).squareRoot() / 8, "pair (\(i), \(j))")
+                // A sketch's variance is at most about 4‖G‖²‖G'‖²/D (TensorSketch of degree 2), so
+                // the standard error of a 64-seed mean is ‖G‖‖G'‖·√(4/D)/8; allow 3σ.
+                #expect(error <= 3 * scale * other * (4.0 / 32.0).squareRoot() / 8, "pair (\(i), \(j))")
             }
         }
         // Projections are regenerated from the seed: the same seed gives the same vectors.

@@ -1,0 +1,101 @@
+// TensorSketch of per-example layer gradients (Pham & Pagh 2013): for G = Σ_l δ_l a_lᵀ, the
+// D-dimensional sketch Σ_l (C_out δ_l) ⊛ (C_in a_l), where C_out, C_in are CountSketch maps
+// (hash to D buckets with random signs) and ⊛ is circular convolution. It is a linear, seeded,
+// Kronecker-structured projection of vec(G) with E⟨S(G), S(G')⟩ = ⟨G, G'⟩ and a variance of order
+// ‖G‖²‖G'‖²/D — far below that of projecting each side with a k×k Gaussian pair (order 2/k),
+// for the same stored size. The maps are regenerated from (seed, layer name), never stored.
+// Per example: M = Uᵀ V over its positions (one small GEMM), then sketch[m] = Σ_j M[j, m − j].
+
+import Autodiff
+import TensorCore
+
+/// The CountSketch maps of one layer.
+struct TensorSketch {
+    let dimension: Int
+    let inputBuckets: [Int32]
+    let inputSigns: [Float]
+    let outputBuckets: [Int32]
+    let outputSigns: [Float]
+
+    init(settings: InfluenceSettings, layer: String, factor: GradientFactor) {
+        let size = settings.projectionDimension
+        dimension = size
+        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
+        for byte in layer.utf8 {
+            hash ^= UInt64(byte)
+            hash &*= 0x0000_0100_0000_01B3
+        }
+        func countSketch(_ count: Int, side: UInt64) -> ([Int32], [Float]) {
+            let draws = Philox(seed: settings.projectionSeed, stream: Philox.stream(hash, side)).uniform([
+                2 * count
+            ])
+            .scalars
+            let buckets = (0..<count).map { Int32(min(Int(draws[2 * $0] * Float(size)), size - 1)) }
+            let signs = (0..<count).map { draws[2 * $0 + 1] < 0.5 ? Float(-1) : 1 }
+            return (buckets, signs)
+        }
+        (inputBuckets, inputSigns) = countSketch(factor.inputs.shape[2], side: 1)
+        (outputBuckets, outputSigns) = countSketch(factor.outputGradients.shape[2], side: 2)
+    }
+
+    /// CountSketch of every row of `[rows, n]`: `[rows, D]`.
+    private func countSketch(_ values: Tensor, buckets: [Int32], signs: [Float]) -> Tensor {
+        let (rows, width, size) = (values.shape[0], values.shape[1], dimension)
+        var result = Tensor.zeros([rows, size])
+        result.withUnsafeMutableBufferPointer { out in
+            values.withUnsafeBufferPointer { input in
+                buckets.withUnsafeBufferPointer { bucket in
+                    signs.withUnsafeBufferPointer { sign in
+                        for row in 0..<rows {
+                            let source = row * width
+                            let target = row * size
+                            for column in 0..<width {
+                                out[target + Int(bucket[column])] += sign[column] * input[source + column]
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        return result
+    }
+
+    /// The sketches `[n, D]` of a factor's per-example gradients.
+    func sketch(_ factor: GradientFactor) -> Tensor {
+        let (examples, positions) = (factor.exampleCount, factor.positionCount)
+        let size = dimension
+        let inputs = countSketch(
+            factor.inputs.reshaped(to: [examples * positions, factor.inputs.shape[2]]), buckets: inputBuckets,
+            signs: inputSigns)
+        let outputs = countSketch(
+            factor.outputGradients.reshaped(to: [examples * positions, factor.outputGradients.shape[2]]),
+            buckets: outputBuckets, signs: outputSigns)
+        let outer = UnsafeMutablePointer<Float>.allocate(capacity: size * size)
+        defer { outer.deallocate() }
+        var result = Tensor.zeros([examples, size])
+        result.withUnsafeMutableBufferPointer { out in
+            outputs.withUnsafeBufferPointer { u in
+                inputs.withUnsafeBufferPointer { v in
+                    guard let pu = u.baseAddress, let pv = v.baseAddress, let target = out.baseAddress else {
+                        return
+                    }
+                    for example in 0..<examples {
+                        // M = Σ_positions u vᵀ: [D, D].
+                        sgemm(
+                            transposeA: true, transposeB: false, m: size, n: size, k: positions,
+                            a: pu + example * positions * size, b: pv + example * positions * size, c: outer)
+                        // Circular convolution: sketch[(j + c) mod D] += M[j, c].
+                        let row = target + example * size
+                        for j in 0..<size {
+                            let line = outer + j * size
+                            let split = size - j
+                            for c in 0..<split { row[j + c] += line[c] }
+                            for c in split..<size { row[j + c - size] += line[c] }
+                        }
+                    }
+                }
+            }
+        }
+        return result
+    }
+}
