@@ -123,13 +123,25 @@ public struct Evaluator {
         let elbo = negativeELBO(set, count: total)
         var sum: Double = 0
         var start = 0
-        let block = 100
+        // Blocks of 50 examples per in-process worker, each worker on its own thread.
+        let workers = max(1, config.training.workers)
+        let shared = UncheckedBox(self)
         while start < total {
-            let indices = Array(start..<min(start + block, total))
-            sum -= logLikelihoods(set, indices: indices, samples: samples, chunk: chunk).reduce(0) {
-                $0 + Double($1)
+            let parts = (0..<workers).map { worker in
+                Array(min(start + worker * 50, total)..<min(start + (worker + 1) * 50, total))
             }
-            start += indices.count
+            var partial = [Double](repeating: 0, count: workers)
+            partial.withUnsafeMutableBufferPointer { buffer in
+                guard let base = buffer.baseAddress else { return }
+                let output = SharedPointer(base)
+                runWorkers(workers) { worker in
+                    let values = shared.value.logLikelihoods(
+                        set, indices: parts[worker], samples: samples, chunk: chunk)
+                    output.base[worker] = values.reduce(0) { $0 + Double($1) }
+                }
+            }
+            sum -= partial.reduce(0, +)
+            start = min(start + 50 * workers, total)
             progress?(start, total)
         }
         return EvaluationResult(
