@@ -84,7 +84,7 @@ let package = Package(
         .testTarget(name: "TensorCoreTests", dependencies: ["TensorCore"]),
         .testTarget(name: "AutodiffTests", dependencies: ["Autodiff", "TensorCore"]),
         .testTarget(name: "NNTests", dependencies: ["NN", "Autodiff", "TensorCore"]),
-        .testTarget(name: "OODTests", dependencies: ["OOD"]),
+        .testTarget(name: "OODTests", dependencies: ["OOD", "Datasets"]),
         .testTarget(
             name: "InfluenceTests",
             dependencies: [

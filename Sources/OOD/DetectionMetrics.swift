@@ -44,9 +44,12 @@ extension DetectionMetrics {
     /// Metrics of `outOfDistribution` scores (positives) against `inDistribution` ones.
     public init(inDistribution: [Double], outOfDistribution: [Double]) throws {
         guard !inDistribution.isEmpty, !outOfDistribution.isEmpty else {
-            throw MetricsError.singleClass(inDistribution: inDistribution.count, outOfDistribution: outOfDistribution.count)
+            throw MetricsError.singleClass(
+                inDistribution: inDistribution.count, outOfDistribution: outOfDistribution.count)
         }
-        guard !(inDistribution + outOfDistribution).contains(where: \.isNaN) else { throw MetricsError.notANumber }
+        guard !(inDistribution + outOfDistribution).contains(where: \.isNaN) else {
+            throw MetricsError.notANumber
+        }
         // Sweep thresholds from the highest score down; each distinct score is one step.
         let labelled = (outOfDistribution.map { ($0, true) } + inDistribution.map { ($0, false) })
             .sorted { $0.0 > $1.0 }
@@ -72,7 +75,8 @@ extension DetectionMetrics {
             truePositives += stepPositives
             falsePositives += stepNegatives
             if stepPositives > 0 {
-                averagePrecision += (stepPositives / positives) * (truePositives / (truePositives + falsePositives))
+                averagePrecision +=
+                    (stepPositives / positives) * (truePositives / (truePositives + falsePositives))
             }
             let tpr = truePositives / positives
             let fpr = falsePositives / negatives

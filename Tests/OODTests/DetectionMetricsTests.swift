@@ -21,7 +21,8 @@ import Testing
     @Test func handComputedMixedCase() throws {
         // Sorted: 0.9 (ood), 0.8 (in), 0.7 (ood), 0.6 (ood), 0.5 (in), 0.4 (in).
         // Pairs with ood > in: 0.9 beats 3, 0.7 beats 2, 0.6 beats 2 → 7 of 9.
-        let metrics = try DetectionMetrics(inDistribution: [0.8, 0.5, 0.4], outOfDistribution: [0.9, 0.7, 0.6])
+        let metrics = try DetectionMetrics(
+            inDistribution: [0.8, 0.5, 0.4], outOfDistribution: [0.9, 0.7, 0.6])
         #expect(abs(metrics.auroc - 7.0 / 9.0) < 1e-12)
         // AP = (1/3)(1/1) + (1/3)(2/3) + (1/3)(3/4).
         #expect(abs(metrics.auprc - (1.0 + 2.0 / 3.0 + 0.75) / 3.0) < 1e-12)
