@@ -84,7 +84,9 @@ let package = Package(
         .testTarget(name: "TensorCoreTests", dependencies: ["TensorCore"]),
         .testTarget(name: "AutodiffTests", dependencies: ["Autodiff", "TensorCore"]),
         .testTarget(name: "NNTests", dependencies: ["NN", "Autodiff", "TensorCore"]),
-        .testTarget(name: "OODTests", dependencies: ["OOD", "Datasets"]),
+        .testTarget(
+            name: "OODTests",
+            dependencies: ["OOD", "Datasets", "Runs", "Training", "Models", "NN", "TensorCore"]),
         .testTarget(
             name: "InfluenceTests",
             dependencies: [

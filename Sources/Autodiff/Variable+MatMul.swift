@@ -71,3 +71,32 @@ public func affine(_ x: Variable, weight: Variable, bias: Variable) -> Variable 
         ]
     }
 }
+
+/// Independent products `op(a_b) · op(b_b)` over a batch (per-example weights, e.g. a batch of
+/// encoder copies); the VJP mirrors `matmul`'s with batched products.
+/// - Parameters:
+///   - a: `[B, M, K]` (`[B, K, M]` when `transposeA`).
+///   - b: `[B, K, N]` (`[B, N, K]` when `transposeB`).
+/// - Returns: `[B, M, N]`.
+public func batchedMatmul(
+    _ a: Variable, _ b: Variable, transposeA: Bool = false, transposeB: Bool = false
+) -> Variable {
+    Variable.record(
+        Tensor.batchedMatmul(a.value, b.value, transposeA: transposeA, transposeB: transposeB),
+        operation: "batchedMatmul", inputs: [a, b]
+    ) { g, x, _, needed in
+        let gradA: Variable? =
+            !needed[0]
+            ? nil
+            : transposeA
+                ? batchedMatmul(x[1], g, transposeA: transposeB, transposeB: true)
+                : batchedMatmul(g, x[1], transposeA: false, transposeB: !transposeB)
+        let gradB: Variable? =
+            !needed[1]
+            ? nil
+            : transposeB
+                ? batchedMatmul(g, x[0], transposeA: true, transposeB: transposeA)
+                : batchedMatmul(x[0], g, transposeA: !transposeA, transposeB: false)
+        return [gradA, gradB]
+    }
+}

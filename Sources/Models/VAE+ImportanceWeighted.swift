@@ -18,11 +18,12 @@ extension VAE {
     ///   - chunk: samples decoded at once per example (memory ∝ B·chunk·D).
     public func importanceWeightedLogLikelihood(
         _ x: Tensor, target: LikelihoodTarget, indices: [Int], samples: Int, chunk: Int, seed: UInt64,
-        purpose: UInt64 = 6
+        purpose: UInt64 = 6, pass existing: ForwardPass? = nil
     ) -> Tensor {
         let batch = x.shape[0]
         let latent = latentCount
-        let pass = ForwardPass(arena: arena, trainable: false)
+        // A given pass may carry per-example encoder copies (Likelihood Regret).
+        let pass = existing ?? ForwardPass(arena: arena, trainable: false)
         let (mean, logVariance) = encode(Variable(x), pass)
         let standardDeviation = (logVariance.value * 0.5).exp()
         // Σ_j ½ log σ_j² per example: the −log N(z; μ, σ²) normalizer.

@@ -58,6 +58,10 @@ public struct Conv2d: Layer {
         precondition(
             input.rank == 4 && input.shape[channelAxis] == inputChannels,
             "\(name): input \(input.shape), expected \(inputChannels) channels on axis \(channelAxis)")
+        if pass[weight].rank == 5 {
+            precondition(channelsLast, "\(name): per-example weights need channelsLast")
+            return perExampleWeights(input, pass)
+        }
         let trace =
             channelsLast
             ? conv2dChannelsLastTrace(
@@ -74,5 +78,20 @@ public struct Conv2d: Layer {
                         channels: inputChannels, kernelHeight: kernelSize, kernelWidth: kernelSize)
                     : nil))
         return trace.output
+    }
+
+    /// Channels-last convolution with a weight `[B, Cout, Cin, k, k]` per example.
+    private func perExampleWeights(_ input: Variable, _ pass: ForwardPass) -> Variable {
+        let geometry = ConvGeometry(
+            channels: inputChannels, height: input.shape[1], width: input.shape[2], kernelHeight: kernelSize,
+            kernelWidth: kernelSize, stride: stride, padding: padding)
+        let batch = input.shape[0]
+        let patches = input.im2colChannelsLast(geometry)  // [B, L, k·k·Cin]
+        let rows = pass[weight].permuted([0, 1, 3, 4, 2]).reshaped(to: [
+            batch, outputChannels, geometry.patchSize,
+        ])
+        var output = batchedMatmul(patches, rows, transposeB: true)  // [B, L, Cout]
+        if let bias { output = output + pass[bias].reshaped(to: [batch, 1, outputChannels]) }
+        return output.reshaped(to: [batch, geometry.outputHeight, geometry.outputWidth, outputChannels])
     }
 }

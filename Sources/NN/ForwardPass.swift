@@ -33,7 +33,7 @@ public final class ForwardPass {
     public let arena: ParameterArena
     /// Whether layers record per-example factors.
     public let capturePerExample: Bool
-    private let parameters: [Variable]
+    private var parameters: [Variable]
     private(set) var records: [CaptureRecord] = []
 
     /// Binds `arena`; parameters require gradients when `trainable`.
@@ -47,6 +47,17 @@ public final class ForwardPass {
 
     /// The variable of parameter `id`.
     public subscript(_ id: ParameterID) -> Variable { parameters[id.index] }
+
+    /// Uses `variable` for parameter `id` in this pass. A variable with one more leading axis
+    /// `[B] + shape` gives every example of the batch its own copy of the parameter (Linear and
+    /// channels-last Conv2d then use batched products): a batch of independent models.
+    public func override(_ id: ParameterID, with variable: Variable) {
+        let shape = arena.entries[id.index].shape
+        precondition(
+            variable.shape == shape || Array(variable.shape.dropFirst()) == shape,
+            "override of \(arena.entries[id.index].name): \(variable.shape) for \(shape)")
+        parameters[id.index] = variable
+    }
 
     /// Every parameter variable, in arena order.
     public var parameterVariables: [Variable] { parameters }

@@ -42,6 +42,15 @@ public struct Linear: Layer {
         precondition(
             input.rank == 2 && input.shape[1] == inputCount,
             "\(name): input \(input.shape), expected [B, \(inputCount)]")
+        if pass[weight].rank == 3 {
+            // Per-example weights [B, out, in]: y_b = W_b x_b + b_b.
+            let batch = input.shape[0]
+            var output = batchedMatmul(
+                input.reshaped(to: [batch, 1, inputCount]), pass[weight], transposeB: true
+            ).reshaped(to: [batch, outputCount])
+            if let bias { output = output + pass[bias] }
+            return output
+        }
         let output =
             bias.map { affine(input, weight: pass[weight], bias: pass[$0]) }
             ?? matmul(input, pass[weight], transposeB: true)

@@ -49,6 +49,12 @@ public final class Adam: Optimizer {
 
     /// One Adam step.
     public func step(_ arena: ParameterArena, learningRate: Float) {
+        step(arena, learningRate: learningRate, elements: arena.count)
+    }
+
+    /// One Adam step on the first `elements` entries of the arena only (the others, and their
+    /// state, are left alone): e.g. the encoder prefix of a VAE whose decoder is frozen.
+    public func step(_ arena: ParameterArena, learningRate: Float, elements: Int) {
         if firstMoment == nil {
             firstMoment = makeSlot(arena)
             secondMoment = makeSlot(arena)
@@ -63,7 +69,7 @@ public final class Adam: Optimizer {
         let (first, second) = (SharedPointer(m), SharedPointer(v))
         let (beta1, beta2, epsilon, weightDecay) = (beta1, beta2, epsilon, weightDecay)
         let inverseCorrection = 1 / correction2Root
-        parallelFor(arena.count) { range in
+        parallelFor(min(elements, arena.count)) { range in
             let offset = range.lowerBound
             vk_adam(
                 p.base + offset, g.base + offset, first.base + offset, second.base + offset, range.count,

@@ -69,3 +69,39 @@ extension Tensor {
         }
     }
 }
+
+extension Tensor {
+    /// Independent matrix products `op(a_b) · op(b_b)` for every b of a batch.
+    ///
+    /// - Parameters:
+    ///   - a: `[B, M, K]` (`[B, K, M]` when `transposeA`).
+    ///   - b: `[B, K, N]` (`[B, N, K]` when `transposeB`).
+    /// - Returns: `[B, M, N]`.
+    public static func batchedMatmul(
+        _ a: Tensor, _ b: Tensor, transposeA: Bool = false, transposeB: Bool = false
+    ) -> Tensor {
+        precondition(
+            a.rank == 3 && b.rank == 3 && a.shape[0] == b.shape[0],
+            "batchedMatmul needs [B, ·, ·] operands, got \(a.shape), \(b.shape)")
+        let batch = a.shape[0]
+        let m = transposeA ? a.shape[2] : a.shape[1]
+        let k = transposeA ? a.shape[1] : a.shape[2]
+        let kb = transposeB ? b.shape[2] : b.shape[1]
+        let n = transposeB ? b.shape[1] : b.shape[2]
+        precondition(k == kb, "batchedMatmul inner extents differ: \(a.shape), \(b.shape)")
+        return Tensor(shape: [batch, m, n]) { out in
+            a.withUnsafeBufferPointer { left in
+                b.withUnsafeBufferPointer { right in
+                    guard let pa = left.baseAddress, let pb = right.baseAddress, let pc = out.baseAddress
+                    else { return }
+                    for index in 0..<batch {
+                        sgemm(
+                            transposeA: transposeA, transposeB: transposeB, m: m, n: n, k: k,
+                            a: pa + index * m * k,
+                            b: pb + index * k * n, c: pc + index * m * n)
+                    }
+                }
+            }
+        }
+    }
+}

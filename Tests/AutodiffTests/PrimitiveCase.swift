@@ -59,6 +59,13 @@ let primitiveCases: [PrimitiveCase] = [
     PrimitiveCase("matmul AᵀBᵀ", [[4, 3], [5, 4]]) {
         matmul($0[0], $0[1], transposeA: true, transposeB: true)
     },
+    PrimitiveCase("batched matmul", [[2, 3, 4], [2, 4, 5]]) { batchedMatmul($0[0], $0[1]) },
+    PrimitiveCase("batched matmul Aᵀ Bᵀ", [[2, 4, 3], [2, 5, 4]]) {
+        batchedMatmul($0[0], $0[1], transposeA: true, transposeB: true)
+    },
+    PrimitiveCase("batched matmul Bᵀ", [[3, 2, 4], [3, 5, 4]]) {
+        batchedMatmul($0[0], $0[1], transposeB: true)
+    },
     PrimitiveCase("affine", [[3, 4], [5, 4], [5]]) { affine($0[0], weight: $0[1], bias: $0[2]) },
     PrimitiveCase("add", [[3, 4], [3, 4]]) { $0[0] + $0[1] },
     PrimitiveCase("add broadcast leading", [[2, 3, 4], [4]]) { $0[0] + $0[1] },

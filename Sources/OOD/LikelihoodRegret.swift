@@ -1,0 +1,194 @@
+// Likelihood Regret (Xiao, Yan, Amit, NeurIPS 2020), as the official compute_LR.py does it:
+// refit a copy of the trained encoder to the one test example (decoder frozen) with Adam
+// (lr 2e-4, betas 0.9/0.999, weight decay 5e-5 as L2 on the gradient) for 100 steps of the
+// single-sample negative ELBO, then regret = NLL_before − NLL_after, both by IWAE.
+// Batched: B test examples are refitted at once as B independent encoder copies — the encoder's
+// parameters get a leading batch axis, so every layer runs as batched GEMMs, and one Adam over
+// the copies' flat buffer keeps a separate state per copy (Adam is elementwise).
+
+import Autodiff
+import Datasets
+import Models
+import NN
+import Runs
+import TensorCore
+
+/// Settings of the refit and of the likelihood estimates.
+public struct RegretSettings: Equatable, Sendable {
+    /// Adam steps of the refit.
+    public var steps = 100
+    /// Adam's learning rate.
+    public var learningRate: Float = 2e-4
+    /// Adam's L2 weight decay.
+    public var weightDecay: Float = 5e-5
+    /// Importance samples of both IWAE estimates.
+    public var importanceSamples = 1000
+    /// Samples decoded at once per example.
+    public var chunk = 100
+    /// Test examples refitted together.
+    public var batchSize = 32
+
+    /// The official code's settings.
+    public init() {}
+}
+
+/// One example's scores (nats).
+public struct RegretScore: Equatable, Sendable, Codable {
+    /// Index in its set.
+    public var index: Int
+    /// IWAE −log p̂(x) with the trained encoder.
+    public var negativeLogLikelihoodBefore: Double
+    /// IWAE −log p̂(x) with the refitted encoder.
+    public var negativeLogLikelihoodAfter: Double
+    /// Before − after.
+    public var regret: Double { negativeLogLikelihoodBefore - negativeLogLikelihoodAfter }
+}
+
+/// Computes Likelihood Regret for a trained model.
+public struct LikelihoodRegret {
+    /// The trained model (left unchanged).
+    public var model: VAE
+    /// Its run config (data handling, seed).
+    public var config: RunConfig
+    /// Settings.
+    public var settings: RegretSettings
+
+    /// A regret computer.
+    public init(model: VAE, config: RunConfig, settings: RegretSettings) {
+        self.model = model
+        self.config = config
+        self.settings = settings
+    }
+
+    /// Stream purpose of the refit's draws.
+    static let purpose: UInt64 = 9
+
+    /// The encoder's parameters: the first entries of the arena (they are registered first).
+    var encoderEntries: [Int] {
+        let indices = model.arena.entries.indices.filter {
+            model.arena.entries[$0].name.hasPrefix("encoder.")
+        }
+        precondition(
+            indices == Array(0..<indices.count), "the encoder's parameters must come first in the arena")
+        return indices
+    }
+
+    /// Elements of the encoder prefix.
+    var encoderElementCount: Int {
+        encoderEntries.last.map { model.arena.entries[$0].offset + model.arena.entries[$0].count } ?? 0
+    }
+
+    /// ε of refit step `step` for the examples `indices`: `[B, Z]`.
+    func noise(_ indices: [Int], step: Int) -> Tensor {
+        let latent = model.latentCount
+        return Tensor(shape: [indices.count, latent]) { out in
+            for (row, example) in indices.enumerated() {
+                Philox(
+                    seed: config.seed,
+                    stream: Philox.stream(LikelihoodRegret.purpose, UInt64(example), UInt64(step))
+                )
+                .normal([latent]).withUnsafeBufferPointer { source in
+                    for j in 0..<latent { out[row * latent + j] = source[j] }
+                }
+            }
+        }
+    }
+
+    /// Scores of the examples `indices` of `set`, refitted in batches of independent copies.
+    public func scores(_ set: ImageDataset, indices: [Int]) -> [RegretScore] {
+        var result: [RegretScore] = []
+        var start = 0
+        while start < indices.count {
+            let batch = Array(indices[start..<min(start + settings.batchSize, indices.count)])
+            result += batchScores(set, indices: batch)
+            start += batch.count
+        }
+        return result
+    }
+
+    private func batchScores(_ set: ImageDataset, indices: [Int]) -> [RegretScore] {
+        let batch = indices.count
+        let (input, target) = config.batch(set, indices: indices, step: RunConfig.evaluationStep)
+        let before = model.importanceWeightedLogLikelihood(
+            input, target: target, indices: indices, samples: settings.importanceSamples,
+            chunk: settings.chunk,
+            seed: config.seed)
+        // B copies of the encoder: parameters [B] + shape, in one arena of their own.
+        var builder = ParameterArenaBuilder(seed: 0)
+        for index in encoderEntries {
+            let entry = model.arena.entries[index]
+            let value = model.arena.value(ParameterID(index: index))
+            _ = builder.register(
+                entry.name, value.reshaped(to: [1] + entry.shape).broadcast(to: [batch] + entry.shape))
+        }
+        let copies = builder.build()
+        let adam = Adam(weightDecay: settings.weightDecay)
+        for step in 0..<settings.steps {
+            let pass = bind(copies, requiringGradients: true)
+            let terms = model.elbo(input, target: target, noise: noise(indices, step: step), pass.pass)
+            // Σ of independent per-example losses: copy b's gradient sees example b only.
+            let gradients = gradients(of: terms.loss(beta: 1).sum(), wrt: pass.variables)
+            for (index, gradient) in gradients.enumerated() {
+                let offset = copies.entries[index].offset
+                gradient.value.withUnsafeBufferPointer { source in
+                    if let base = source.baseAddress {
+                        (copies.gradients.pointer + offset).update(from: base, count: source.count)
+                    }
+                }
+            }
+            adam.step(copies, learningRate: settings.learningRate)
+        }
+        let after = model.importanceWeightedLogLikelihood(
+            input, target: target, indices: indices, samples: settings.importanceSamples,
+            chunk: settings.chunk,
+            seed: config.seed, pass: bind(copies, requiringGradients: false).pass)
+        return indices.enumerated().map { row, index in
+            RegretScore(
+                index: index, negativeLogLikelihoodBefore: -Double(before[flat: row]),
+                negativeLogLikelihoodAfter: -Double(after[flat: row]))
+        }
+    }
+
+    /// A pass over the model whose encoder parameters are the copies'.
+    private func bind(_ copies: ParameterArena, requiringGradients: Bool) -> (
+        pass: ForwardPass, variables: [Variable]
+    ) {
+        let pass = ForwardPass(arena: model.arena, trainable: false)
+        let variables = encoderEntries.map { index in
+            Variable(copies.value(ParameterID(index: index)), requiresGradient: requiringGradients)
+        }
+        for (index, variable) in zip(encoderEntries, variables) {
+            pass.override(ParameterID(index: index), with: variable)
+        }
+        return (pass, variables)
+    }
+
+    /// The reference path: one example at a time, a full copy of the model, Adam on the encoder
+    /// prefix only (the official loop's structure).
+    public func scoresOneAtATime(_ set: ImageDataset, indices: [Int]) throws -> [RegretScore] {
+        try indices.map { index in
+            let (input, target) = config.batch(set, indices: [index], step: RunConfig.evaluationStep)
+            let copy = try config.makeModel(imageShape: model.imageShape)
+            copy.arena.load(flatValues: model.arena.flatValues())
+            let before = copy.importanceWeightedLogLikelihood(
+                input, target: target, indices: [index], samples: settings.importanceSamples,
+                chunk: settings.chunk,
+                seed: config.seed)
+            let adam = Adam(weightDecay: settings.weightDecay)
+            let encoder = encoderElementCount
+            for step in 0..<settings.steps {
+                let pass = ForwardPass(arena: copy.arena)
+                let terms = copy.elbo(input, target: target, noise: noise([index], step: step), pass)
+                pass.backward(terms.loss(beta: 1).sum())
+                adam.step(copy.arena, learningRate: settings.learningRate, elements: encoder)
+            }
+            let after = copy.importanceWeightedLogLikelihood(
+                input, target: target, indices: [index], samples: settings.importanceSamples,
+                chunk: settings.chunk,
+                seed: config.seed)
+            return RegretScore(
+                index: index, negativeLogLikelihoodBefore: -Double(before.scalar),
+                negativeLogLikelihoodAfter: -Double(after.scalar))
+        }
+    }
+}
