@@ -23,6 +23,9 @@ public struct RunConfig: Equatable, Sendable {
         public var trainLimit = 0
         /// Use only the first N test examples (0 = all).
         public var testLimit = 0
+        /// Probability of replacing each training pixel by noise (0 = none; 0.2 for the
+        /// likelihood-ratio background model of Ren et al. 2019).
+        public var perturbation: Float = 0
     }
 
     /// The model.
@@ -154,6 +157,11 @@ extension RunConfig {
         config.data.padding = try data.int("padding", default: 0, minimum: 0)
         config.data.trainLimit = try data.int("train_limit", default: 0, minimum: 0)
         config.data.testLimit = try data.int("test_limit", default: 0, minimum: 0)
+        config.data.perturbation = try data.float("perturbation", default: 0, minimum: 0)
+        if config.data.perturbation > 1 {
+            throw ConfigError.badValue(
+                path: path, key: "data.perturbation", value: "\(config.data.perturbation)", expected: "a probability ≤ 1")
+        }
 
         let model = try root.section("model")
         config.model.architecture = try model.string(
@@ -221,6 +229,7 @@ extension RunConfig {
               padding: \(data.padding)
               train_limit: \(data.trainLimit)
               test_limit: \(data.testLimit)
+              perturbation: \(data.perturbation)
             model:
               architecture: \(model.architecture)
               latent: \(model.latent)

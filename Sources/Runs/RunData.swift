@@ -75,6 +75,38 @@ extension RunConfig {
         return (input, LikelihoodTarget(values: input))
     }
 
+    /// Training inputs with `data.perturbation` applied: each pixel independently replaced, with
+    /// that probability, by a uniform intensity (binarized when the data are), keyed by
+    /// (seed, step, example) — the background model of Ren et al.'s likelihood ratio.
+    public func trainingBatch(_ set: ImageDataset, indices: [Int], step: UInt64) -> (
+        input: Tensor, target: LikelihoodTarget
+    ) {
+        let (input, target) = batch(set, indices: indices, step: step)
+        guard data.perturbation > 0, likelihood != .categorical256 else { return (input, target) }
+        let size = input.count / max(indices.count, 1)
+        let ratio = data.perturbation
+        let binary = data.binarization == .dynamic
+        let perturbed = Tensor(shape: input.shape) { out in
+            input.withUnsafeBufferPointer { source in
+                for (row, example) in indices.enumerated() {
+                    let draws = Philox(seed: seed, stream: Philox.stream(10, step, UInt64(example))).uniform([2 * size])
+                    draws.withUnsafeBufferPointer { u in
+                        for index in 0..<size {
+                            let position = row * size + index
+                            if u[2 * index] < ratio {
+                                let level = u[2 * index + 1]
+                                out[position] = binary ? (level < 0.5 ? 0 : 1) : level
+                            } else {
+                                out[position] = source[position]
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        return (perturbed, LikelihoodTarget(values: perturbed))
+    }
+
     /// The step key of evaluation batches: a fixed binarization of the test set.
     public static let evaluationStep = UInt64.max
 }

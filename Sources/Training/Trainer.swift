@@ -238,7 +238,7 @@ public final class Trainer {
 
     /// Forward and backward of one worker's part of a batch into its gradient buffer.
     private func workerPass(_ indices: [Int], step: Int, scale: Float, worker: Int) -> StepTerms {
-        let (input, target) = config.batch(data.train, indices: indices, step: UInt64(step))
+        let (input, target) = config.trainingBatch(data.train, indices: indices, step: UInt64(step))
         let noise = model.noise(
             seed: config.seed, purpose: RandomPurpose.reparameterize, step: UInt64(step), indices: indices)
         let pass = ForwardPass(arena: model.arena)

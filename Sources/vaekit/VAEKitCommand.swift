@@ -21,6 +21,6 @@ struct VAEKitCommand: ParsableCommand {
         abstract: "Train variational auto-encoders data-parallel and explain them.",
         subcommands: [
             DataCommand.self, TrainCommand.self, EvaluateCommand.self, SampleCommand.self, BenchCommand.self,
-            SelfTestCommand.self, InfluenceCommand.self,
+            SelfTestCommand.self, InfluenceCommand.self, OODCommand.self,
         ])
 }
