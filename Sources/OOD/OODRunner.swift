@@ -49,27 +49,36 @@ public final class OODRunner {
     /// `constant`, `vflip`, `invert` (of the test set), or an HDF5/IDX file.
     func resolve(_ spec: String, config: RunConfig, test: ImageDataset) throws -> ImageDataset {
         let padding = config.data.padding
-        let raw = (channels: test.channels, height: test.height - 2 * padding, width: test.width - 2 * padding)
+        let raw = (
+            channels: test.channels, height: test.height - 2 * padding, width: test.width - 2 * padding
+        )
         let unpadded = try RunData.loadSet(config.data.test, limit: config.data.testLimit, padding: 0)
         switch spec {
         case "test", "fashion-mnist:test": return test
         case "noise":
             return SyntheticImages.noise(
-                count: count, channels: raw.channels, height: raw.height, width: raw.width, seed: config.seed + 101
+                count: count, channels: raw.channels, height: raw.height, width: raw.width,
+                seed: config.seed + 101
             ).padded(by: padding)
         case "constant":
             return SyntheticImages.constant(
-                count: count, channels: raw.channels, height: raw.height, width: raw.width, seed: config.seed + 102
+                count: count, channels: raw.channels, height: raw.height, width: raw.width,
+                seed: config.seed + 102
             ).padded(by: padding)
         case "vflip": return unpadded.flippedVertically().padded(by: padding)
         case "invert": return unpadded.inverted().padded(by: padding)
         default:
+            guard fileExists(spec) else {
+                throw DatasetError.unknownName(
+                    spec, expected: ["test", "noise", "constant", "vflip", "invert", "an HDF5 or IDX file"])
+            }
             let set =
                 spec.hasSuffix(".h5") || spec.hasSuffix(".hdf5")
                 ? try ImageDataset.read(spec)
                 : try ImageDataset.importIDX(images: spec, labels: nil, source: spec, split: "ood")
             let padded = set.padded(by: padding)
-            guard padded.channels == test.channels, padded.height == test.height, padded.width == test.width else {
+            guard padded.channels == test.channels, padded.height == test.height, padded.width == test.width
+            else {
                 throw ConfigError.mismatch(
                     "\(spec): images are \(set.channels)×\(set.height)×\(set.width), the model needs "
                         + "\(raw.channels)×\(raw.height)×\(raw.width)")
@@ -93,7 +102,8 @@ public final class OODRunner {
             let backgroundConfig = try background.loadConfig()
             let other = try backgroundConfig.makeModel(imageShape: data.imageShape)
             guard let latest = background.latestCheckpoint else {
-                throw StorageError.cannotOpen(path: background.checkpointsPath, reason: "the background run has no checkpoint")
+                throw StorageError.cannotOpen(
+                    path: background.checkpointsPath, reason: "the background run has no checkpoint")
             }
             try Checkpoint.load(latest, into: other.arena)
             backgroundModel = (other, backgroundConfig)
@@ -112,21 +122,26 @@ public final class OODRunner {
             let bits = InputComplexity.compressedBits(set.subset(mine))
             var background: [Double]?
             if let (other, backgroundConfig) = backgroundModel {
-                let (input, target) = backgroundConfig.batch(set, indices: mine, step: RunConfig.evaluationStep)
+                let (input, target) = backgroundConfig.batch(
+                    set, indices: mine, step: RunConfig.evaluationStep)
                 background = other.importanceWeightedLogLikelihood(
-                    input, target: target, indices: mine, samples: settings.importanceSamples, chunk: settings.chunk,
+                    input, target: target, indices: mine, samples: settings.importanceSamples,
+                    chunk: settings.chunk,
                     seed: backgroundConfig.seed
                 ).scalars.map { -Double($0) }
             }
             let local = scores.enumerated().map { row, score in
                 OODExampleScores(
-                    index: score.index, negativeLogLikelihood: score.negativeLogLikelihoodBefore, regret: score.regret,
+                    index: score.index, negativeLogLikelihood: score.negativeLogLikelihoodBefore,
+                    regret: score.regret,
                     inputComplexity: score.negativeLogLikelihoodBefore / 0.693_147_180_559_945_3 - bits[row],
                     likelihoodRatio: background.map { score.negativeLogLikelihoodBefore - $0[row] })
             }
             scored += local.count
             if let parts = try communicator.gatherBytes(Array(try JSONEncoder().encode(local)), root: 0) {
-                results[name] = try parts.flatMap { try JSONDecoder().decode([OODExampleScores].self, from: Data($0)) }
+                results[name] = try parts.flatMap {
+                    try JSONDecoder().decode([OODExampleScores].self, from: Data($0))
+                }
             }
         }
         var totals = [Double(scored)]
@@ -135,13 +150,17 @@ public final class OODRunner {
         let seconds = (clock.now - started).components
         let elapsed = Double(seconds.seconds) + Double(seconds.attoseconds) * 1e-18
         let report = try OODReport(
-            checkpoint: path, inDistribution: inDistribution, results: results, order: names, settings: settings,
+            checkpoint: path, inDistribution: inDistribution, results: results, order: names,
+            settings: settings,
             ranks: communicator.size, imagesPerSecond: totals[0] / max(elapsed, 1e-9))
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
         try AtomicFile.write(Array(try encoder.encode(report)), to: "\(run.path)/ood.json")
         log(report.table)
-        log(String(format: "%.0f images in %.1f s (%.2f images/s); wrote %@/ood.json", totals[0], elapsed, report.imagesPerSecond, run.path))
+        log(
+            String(
+                format: "%.0f images in %.1f s (%.2f images/s); wrote %@/ood.json", totals[0], elapsed,
+                report.imagesPerSecond, run.path))
         return report
     }
 }
@@ -153,7 +172,8 @@ extension ImageDataset {
         bytes.reserveCapacity(indices.count * imageSize)
         for index in indices { bytes += images[(index * imageSize)..<((index + 1) * imageSize)] }
         return ImageDataset(
-            images: bytes, labels: indices.map { labels[$0] }, channels: channels, height: height, width: width,
+            images: bytes, labels: indices.map { labels[$0] }, channels: channels, height: height,
+            width: width,
             source: source, split: split)
     }
 }
@@ -221,11 +241,15 @@ public struct OODReport: Codable, Sendable {
     public var table: String {
         let sets = Array(order.dropFirst())
         var lines = ["AUROC (OOD positive; \(scores[inDistribution]?.count ?? 0) in-distribution images)"]
-        lines.append("method".padding(toLength: 20, withPad: " ", startingAt: 0) + sets.map { $0.padding(toLength: 12, withPad: " ", startingAt: 0) }.joined() + "mean")
+        lines.append(
+            "method".padding(toLength: 20, withPad: " ", startingAt: 0)
+                + sets.map { $0.padding(toLength: 12, withPad: " ", startingAt: 0) }.joined() + "mean")
         for method in ["likelihood_regret", "iwae_nll", "input_complexity", "likelihood_ratio"] {
             guard let row = metrics[method] else { continue }
             let cells = sets.map { String(format: "%-12.3f", row[$0]?.auroc ?? .nan) }.joined()
-            lines.append(method.padding(toLength: 20, withPad: " ", startingAt: 0) + cells + String(format: "%.3f", meanAUROC[method] ?? .nan))
+            lines.append(
+                method.padding(toLength: 20, withPad: " ", startingAt: 0) + cells
+                    + String(format: "%.3f", meanAUROC[method] ?? .nan))
         }
         return lines.joined(separator: "\n")
     }

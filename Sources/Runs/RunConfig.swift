@@ -160,7 +160,8 @@ extension RunConfig {
         config.data.perturbation = try data.float("perturbation", default: 0, minimum: 0)
         if config.data.perturbation > 1 {
             throw ConfigError.badValue(
-                path: path, key: "data.perturbation", value: "\(config.data.perturbation)", expected: "a probability ≤ 1")
+                path: path, key: "data.perturbation", value: "\(config.data.perturbation)",
+                expected: "a probability ≤ 1")
         }
 
         let model = try root.section("model")

@@ -89,7 +89,9 @@ extension RunConfig {
         let perturbed = Tensor(shape: input.shape) { out in
             input.withUnsafeBufferPointer { source in
                 for (row, example) in indices.enumerated() {
-                    let draws = Philox(seed: seed, stream: Philox.stream(10, step, UInt64(example))).uniform([2 * size])
+                    let draws = Philox(seed: seed, stream: Philox.stream(10, step, UInt64(example))).uniform([
+                        2 * size
+                    ])
                     draws.withUnsafeBufferPointer { u in
                         for index in 0..<size {
                             let position = row * size + index

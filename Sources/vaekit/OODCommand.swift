@@ -14,7 +14,9 @@ struct OODCommand: ParsableCommand {
     @Option(name: .customLong("run"), help: "The trained run.")
     var runFolder: String
 
-    @Option(name: .customLong("in"), help: "In-distribution set: test (the run's test set) or fashion-mnist:test.")
+    @Option(
+        name: .customLong("in"), help: "In-distribution set: test (the run's test set) or fashion-mnist:test."
+    )
     var inDistribution = "fashion-mnist:test"
 
     @Option(help: "Comma-separated OOD sets: noise, constant, vflip, invert, or HDF5/IDX files.")

@@ -110,6 +110,19 @@ check "self-influence lists every example" /usr/bin/python3 -c \
 refuses "query without an index" "no gradient index" $vaekit influence query --run "$work/launcher" --test test:0
 refuses "bad --test spec" "test:LIST or train:LIST" $vaekit influence query --run "$work/influence-1" --test val:3
 
+# OOD scoring: the same scores on 1 and 2 ranks (test images sharded over ranks).
+ood=(--count 6 --iwae-samples 10 --steps 5 --batch-size 4 --ood noise,vflip,invert)
+for ranks in 1 2; do
+    cp -r "$work/run" "$work/ood-$ranks"
+    launcher=(); [ "$ranks" -gt 1 ] && launcher=("${mpirun[@]}" -np "$ranks")
+    check "ood on $ranks rank(s)" "${launcher[@]}" $vaekit ood --run "$work/ood-$ranks" "${ood[@]}"
+done
+check "ood scores on 2 ranks match 1 rank" /usr/bin/python3 Tests/cli/compare_ood.py \
+    "$work/ood-1/ood.json" "$work/ood-2/ood.json" 1e-4
+check "ood.json has the metrics table" /usr/bin/python3 -c \
+    "import json,sys; d=json.load(open('$work/ood-1/ood.json')); sys.exit(sorted(d['metrics']['likelihood_regret']) != ['invert','noise','vflip'])"
+refuses "unknown OOD set" "unknown dataset 'nonsense'" $vaekit ood --run "$work/ood-1" --count 2 --iwae-samples 2 --steps 1 --ood nonsense
+
 check "no temporary files left" bash -c "! ls $work/run/checkpoints | grep -q tmp"
 
 echo "cli: $passed passed, $failed failed"
