@@ -69,7 +69,8 @@ let package = Package(
         .target(name: "Training", dependencies: ["Runs", "CKernels"]),
         .target(name: "Influence", dependencies: ["Runs"]),
         .target(name: "OOD", dependencies: ["Runs"]),
-        .target(name: "Reports", dependencies: ["Influence", "OOD", "TensorCore"]),
+        .target(
+            name: "Reports", dependencies: ["Influence", "OOD", "Runs", "Datasets", "Storage", "TensorCore"]),
 
         // MARK: - Command-line tool
         .executableTarget(

@@ -9,6 +9,7 @@
 #include "ckernels.h"
 
 #include <stdint.h>
+#include <xmmintrin.h>
 #include <string.h>
 
 // Dispatch by CPU features (not by CPU model: virtualised Xeons often report an unknown model,
@@ -175,3 +176,8 @@ VK_KERNEL(vk_add, (const float *a, const float *b, float *out, long n), (a, b, o
 VK_KERNEL(vk_add_into, (float *out, const float *a, long n), (out, a, n), {
     for (long i = 0; i < n; i++) out[i] += a[i];
 })
+
+void vk_flush_denormals(void) {
+    // Bit 15: flush to zero; bit 6: denormals are zero.
+    _mm_setcsr(_mm_getcsr() | 0x8040);
+}

@@ -277,25 +277,37 @@ public final class InfluenceQuery {
 }
 
 /// `influence.json`.
-struct InfluenceReport: Codable {
-    var format: String
-    var mode: String
-    var checkpoints: [Int]
-    var etas: [Double]
-    var top: Int
-    var tests: [TestInfluence]
-    var pairsPerSecond: Double
+public struct InfluenceReport: Codable, Sendable {
+    /// Format tag.
+    public var format: String
+    /// Gradient mode of the index.
+    public var mode: String
+    /// Checkpoint steps summed over.
+    public var checkpoints: [Int]
+    /// η_c of each checkpoint.
+    public var etas: [Double]
+    /// Proponents and opponents kept per test example.
+    public var top: Int
+    /// Per test example.
+    public var tests: [TestInfluence]
+    /// Train × test pairs scored per second.
+    public var pairsPerSecond: Double
 }
 
 /// `self-influence.json`.
-struct SelfInfluenceReport: Codable {
-    var format: String
-    var mode: String
-    var checkpoints: [Int]
-    var highest: [Influence]
-    var lowest: [Influence]
+public struct SelfInfluenceReport: Codable, Sendable {
+    /// Format tag.
+    public var format: String
+    /// Gradient mode of the index.
+    public var mode: String
+    /// Checkpoint steps summed over.
+    public var checkpoints: [Int]
+    /// The most self-influential training examples.
+    public var highest: [Influence]
+    /// The least.
+    public var lowest: [Influence]
     /// Every training example's self-influence, by index.
-    var values: [Float]
+    public var values: [Float]
 }
 
 extension GradientComputer {

@@ -87,9 +87,10 @@ public struct Conv2d: Layer {
             kernelWidth: kernelSize, stride: stride, padding: padding)
         let batch = input.shape[0]
         let patches = input.im2colChannelsLast(geometry)  // [B, L, k·k·Cin]
-        let rows = pass[weight].permuted([0, 1, 3, 4, 2]).reshaped(to: [
-            batch, outputChannels, geometry.patchSize,
-        ])
+        let kernelRows =
+            pass.kernelRowOverrides.contains(weight.index)
+            ? pass[weight] : pass[weight].permuted([0, 1, 3, 4, 2])
+        let rows = kernelRows.reshaped(to: [batch, outputChannels, geometry.patchSize])
         var output = batchedMatmul(patches, rows, transposeB: true)  // [B, L, Cout]
         if let bias { output = output + pass[bias].reshaped(to: [batch, 1, outputChannels]) }
         return output.reshaped(to: [batch, geometry.outputHeight, geometry.outputWidth, outputChannels])

@@ -59,6 +59,22 @@ public final class ForwardPass {
         parameters[id.index] = variable
     }
 
+    /// Uses `variable`, `[B, Cout, k, k, Cin]`, as per-example copies of the convolution weight
+    /// `id` (`[Cout, Cin, k, k]`) already in the channels-last kernel-row layout: the layer skips
+    /// its permute (and the permute's backward), which dominate small per-example convolutions.
+    public func override(_ id: ParameterID, withKernelRows variable: Variable) {
+        let shape = arena.entries[id.index].shape
+        precondition(
+            shape.count == 4
+                && variable.shape == [variable.shape[0], shape[0], shape[2], shape[3], shape[1]],
+            "kernel-row override of \(arena.entries[id.index].name): \(variable.shape) for \(shape)")
+        parameters[id.index] = variable
+        kernelRowOverrides.insert(id.index)
+    }
+
+    /// Parameters overridden in the kernel-row layout.
+    private(set) var kernelRowOverrides: Set<Int> = []
+
     /// Every parameter variable, in arena order.
     public var parameterVariables: [Variable] { parameters }
 

@@ -119,6 +119,7 @@ public final class Trainer {
             enabled: showsProgress && communicator.isCoordinator)
         let clock = ContinuousClock()
         let started = clock.now
+        let startedAt = timestampNow()
         let firstStep = step
         var permutation = sampler.permutation(epoch: step / max(stepsPerEpoch, 1))
         var epochLoss = RunningMean()
@@ -183,6 +184,18 @@ public final class Trainer {
         summary.steps = step
         summary.examplesPerSecond = rate(since: started, steps: step - firstStep)
         summary.checkpoint = run.checkpointPath(step: step)
+        if writes {
+            let wall = (clock.now - started).components
+            try run.recordTrainingSession(
+                TrainingSession(
+                    started: startedAt,
+                    wallSeconds: Double(wall.seconds) + Double(wall.attoseconds) * 1e-18,
+                    ranks: communicator.size, workersPerRank: workerGradients.count, firstStep: firstStep,
+                    lastStep: step, examplesPerSecond: summary.examplesPerSecond,
+                    finalTrainLoss: summary.finalLoss.isNaN ? nil : summary.finalLoss,
+                    testNegativeELBO: summary.testNegativeELBO, host: hostName()),
+                fresh: !resume)
+        }
         return summary
     }
 

@@ -6,7 +6,10 @@ import TensorCore
 struct BenchCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench", abstract: "Measure VAEKit's throughput.",
-        subcommands: [EngineBenchCommand.self, TrainBenchCommand.self, GradientBenchCommand.self])
+        subcommands: [
+            EngineBenchCommand.self, TrainBenchCommand.self, GradientBenchCommand.self,
+            RegretBenchCommand.self,
+        ])
 }
 
 struct EngineBenchCommand: ParsableCommand {

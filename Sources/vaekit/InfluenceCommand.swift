@@ -74,6 +74,7 @@ struct IndexCommand: ParsableCommand {
                     "index: \(manifest.mode), \(manifest.checkpoints.count) checkpoint(s), \(manifest.trainCount) "
                         + "examples on \(communicator.size) rank(s); manifest \(IndexManifest.path(RunDirectory(runFolder)))"
                 )
+                try RunDirectory(runFolder).recordCommand(CommandLine.arguments, ranks: communicator.size)
             }
         }
     }
@@ -108,6 +109,9 @@ struct QueryCommand: ParsableCommand {
             query.log = { communicator.isCoordinator ? print($0) : () }
             if let test { try query.query(try ExampleSpec(test), top: top) }
             if selfInfluence { try query.selfInfluence() }
+            if communicator.isCoordinator {
+                try RunDirectory(runFolder).recordCommand(CommandLine.arguments, ranks: communicator.size)
+            }
         }
     }
 }

@@ -40,9 +40,12 @@ struct OODCommand: ParsableCommand {
     @Option(help: "Checkpoint to score (default: the run's newest).")
     var checkpoint: String?
 
+    @Option(help: "Worker threads per rank, 1 BLAS thread each (default: 2 on one rank, 1 under mpirun).")
+    var workers: Int?
+
     func run() throws {
         let communicator = try makeCommunicator()
-        if communicator.size > 1 { setBLASThreadCount(1) }
+        setBLASThreadCount(1)
         try runOnEveryRank(communicator) {
             guard count >= 1, iwaeSamples >= 1, steps >= 0, batchSize >= 1 else {
                 throw ValidationError("--count, --iwae-samples and --batch-size must be ≥ 1, --steps ≥ 0")
@@ -53,12 +56,16 @@ struct OODCommand: ParsableCommand {
             runner.settings.chunk = min(100, iwaeSamples)
             runner.settings.steps = steps
             runner.settings.batchSize = batchSize
+            runner.settings.workers = max(1, workers ?? (communicator.size > 1 ? 1 : 2))
             runner.checkpoint = checkpoint
             runner.background = background.map { RunDirectory($0) }
             runner.log = { communicator.isCoordinator ? print($0) : () }
             let sets = ood.split(separator: ",").map { String($0).trimmingCharacters(in: .whitespaces) }
             guard !sets.isEmpty else { throw ValidationError("--ood needs at least one set") }
             try runner.score(inDistribution: inDistribution, outOfDistribution: sets)
+            if communicator.isCoordinator {
+                try RunDirectory(runFolder).recordCommand(CommandLine.arguments, ranks: communicator.size)
+            }
         }
     }
 }

@@ -49,6 +49,10 @@ struct TrainCommand: ParsableCommand {
                     + "parameters, \(trainer.totalSteps) steps, \(communicator.size) rank(s) × "
                     + "\(settings.training.workers) worker(s), run folder \(folder.path)")
         }
+        if communicator.isCoordinator {
+            try folder.create()
+            try folder.recordCommand(CommandLine.arguments, ranks: communicator.size)
+        }
         let summary = try trainer.train(resume: resume)
         if communicator.isCoordinator {
             print(

@@ -1,6 +1,7 @@
 // The `vaekit` command line: one binary, the same flags on 1 or R ranks.
 
 import ArgumentParser
+import CKernels
 import TensorCore
 
 @main
@@ -8,6 +9,7 @@ struct VAEKitCommand: ParsableCommand {
     /// Process-wide settings, then the subcommand.
     static func main() {
         configureAllocatorForTensors()
+        vk_flush_denormals()
         do {
             var command = try parseAsRoot()
             try command.run()
@@ -21,6 +23,6 @@ struct VAEKitCommand: ParsableCommand {
         abstract: "Train variational auto-encoders data-parallel and explain them.",
         subcommands: [
             DataCommand.self, TrainCommand.self, EvaluateCommand.self, SampleCommand.self, BenchCommand.self,
-            SelfTestCommand.self, InfluenceCommand.self, OODCommand.self,
+            SelfTestCommand.self, InfluenceCommand.self, OODCommand.self, ReportCommand.self,
         ])
 }

@@ -17,6 +17,11 @@ void vk_softplus(const float *x, float *out, long n);
 void vk_adam(float *p, const float *g, float *m, float *v, long n, float beta1, float beta2, float epsilon,
              float weight_decay, float step_size, float inverse_correction2);
 
+// Sets flush-to-zero and denormals-are-zero in this thread's SSE control register (threads
+// created afterwards inherit it). Denormal operands slow x86 arithmetic by ~100×; they arise in
+// Adam's second moments of parameters whose gradients have become tiny.
+void vk_flush_denormals(void);
+
 // out = a + b.
 void vk_add(const float *a, const float *b, float *out, long n);
 // out += a.

@@ -1,5 +1,0 @@
-// The `Reports` target: its contents arrive with the issue that builds it (see ../shared/DESIGN.md).
-import TensorCore
-
-/// Namespace marker so the target compiles while it is empty.
-enum ReportsTarget {}

@@ -1,0 +1,29 @@
+// Writing the report files: report.json and report.html in the run folder, each atomically
+// (temporary file, fsync, rename), so a reader never sees half a report.
+
+import Foundation
+import Runs
+import Storage
+
+extension RunReport {
+    /// Assembles the report of `run` and writes `report.json` and `report.html` into it;
+    /// returns the HTML file's path.
+    @discardableResult
+    public static func write(_ run: RunDirectory, influenceTests: Int = 6) throws -> (
+        json: String, html: String
+    ) {
+        let report = try assemble(run)
+        let config = try run.loadConfig()
+        let data = try RunData.load(config)
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+        encoder.nonConformingFloatEncodingStrategy = .convertToString(
+            positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
+        let json = "\(run.path)/report.json"
+        let html = "\(run.path)/report.html"
+        try AtomicFile.write(Array(try encoder.encode(report)), to: json)
+        try AtomicFile.write(
+            report.html(data: data, runPath: run.path, influenceTests: influenceTests), to: html)
+        return (json, html)
+    }
+}

@@ -1,0 +1,373 @@
+// `report.html`: one self-contained page (images as inline PNG data, plots as inline SVG, no
+// script, no external resource) rendered from a `RunReport` and the run's datasets.
+
+import Datasets
+import Foundation
+import Influence
+import OOD
+import Runs
+import Storage
+
+/// Section ids of the page, in order (the browser test checks each one).
+public let reportSectionIDs = ["run", "training", "images", "ood", "influence", "self-influence", "commands"]
+
+extension RunReport {
+    /// The page. `data` supplies the images of examples named by index.
+    public func html(data: RunData, runPath: String, influenceTests: Int = 6) -> String {
+        var page = """
+            <!DOCTYPE html>
+            <html lang="en"><head><meta charset="utf-8">
+            <meta name="viewport" content="width=device-width, initial-scale=1">
+            <title>VAEKit report — \(run.name.htmlEscaped)</title>
+            <style>\(RunReport.style)</style></head><body>
+            <header><h1>VAEKit report: \(run.name.htmlEscaped)</h1>
+            <p class="muted">Run folder <code>\(run.path.htmlEscaped)</code> · generated \(generated.htmlEscaped)</p>
+            <nav>\(reportSectionIDs.map { "<a href=\"#\($0)\">\(RunReport.heading($0))</a>" }.joined(separator: " · "))</nav>
+            </header>
+
+            """
+        page += runSection()
+        page += trainingSection()
+        page += imagesSection(runPath: runPath)
+        page += oodSection(data: data)
+        page += influenceSection(data: data, count: influenceTests)
+        page += selfInfluenceSection(data: data)
+        page += commandsSection()
+        page +=
+            "<footer class=\"muted\">Written by vaekit report. Every figure on this page comes from the files "
+        page += "of the run folder named above.</footer></body></html>\n"
+        return page
+    }
+
+    static func heading(_ id: String) -> String {
+        switch id {
+        case "run": return "Run"
+        case "training": return "Training"
+        case "images": return "Reconstructions and samples"
+        case "ood": return "Out-of-distribution detection"
+        case "influence": return "Influence (VAE-TracIn)"
+        case "self-influence": return "Self-influence"
+        default: return "Reproduce"
+        }
+    }
+
+    static func open(_ id: String) -> String { "<section id=\"\(id)\"><h2>\(heading(id))</h2>\n" }
+
+    static func missing(_ what: String, command: String) -> String {
+        "<p class=\"missing\">\(what.htmlEscaped) Produce it with <code>\(command.htmlEscaped)</code>.</p>"
+    }
+
+    func runSection() -> String {
+        var rows: [(String, String)] = [
+            ("Name", run.name),
+            ("Model", "\(run.architecture), \(run.likelihood) decoder, \(run.latentCount) latent dimensions"),
+            ("Parameters", "\(run.parameterCount)"),
+            (
+                "Training data",
+                "\(run.trainData) (\(run.trainCount) examples, images \(run.imageShape.map(String.init).joined(separator: "×")))"
+            ),
+            ("Test data", "\(run.testData) (\(run.testCount) examples)"),
+            (
+                "Steps",
+                "\(run.steps); checkpoints at \(run.checkpoints.map(String.init).joined(separator: ", "))"
+            ),
+        ]
+        if let ranks = run.ranks, let workers = run.workersPerRank {
+            rows.append(("Ranks", "\(ranks) rank(s) × \(workers) worker thread(s)"))
+        }
+        if let wall = run.trainingWallSeconds {
+            rows.append(("Training wall time", "\(duration(wall)) over \(run.sessions.count) invocation(s)"))
+        }
+        if let rate = run.examplesPerSecond {
+            rows.append(("Throughput", String(format: "%.0f examples/s", rate)))
+        }
+        rows.append(("Final training −ELBO", cell(run.finalTrainLoss, decimals: 2) + " nats"))
+        rows.append(("Final test −ELBO", cell(run.finalTestNegativeELBO, decimals: 2) + " nats"))
+        var out = RunReport.open("run") + "<table class=\"facts\">"
+        for (key, value) in rows {
+            out += "<tr><th>\(key.htmlEscaped)</th><td>\(value.htmlEscaped)</td></tr>"
+        }
+        out +=
+            "</table><details><summary>Resolved config</summary><pre>\(run.config.htmlEscaped)</pre></details>"
+        return out + "</section>\n"
+    }
+
+    func trainingSection() -> String {
+        var out = RunReport.open("training")
+        guard !curves.isEmpty else {
+            return out + RunReport.missing("No metrics logged yet.", command: "vaekit train --config FILE")
+                + "</section>\n"
+        }
+        let loss = ChartSeries(
+            label: "train −ELBO", points: curves.compactMap { p in p.trainLoss.map { (p.epoch, $0) } })
+        let test = ChartSeries(
+            label: "test −ELBO", points: curves.compactMap { p in p.testNegativeELBO.map { (p.epoch, $0) } })
+        out +=
+            SVGChart(
+                title: "−ELBO per example (nats)", xLabel: "epoch", yLabel: "nats", series: [loss, test]
+            ).svg
+        let kl = ChartSeries(
+            label: "train KL", points: curves.compactMap { p in p.trainKL.map { (p.epoch, $0) } })
+        if !kl.points.isEmpty {
+            out +=
+                SVGChart(title: "KL(q(z|x) ‖ p(z)) (nats)", xLabel: "epoch", yLabel: "nats", series: [kl]).svg
+        }
+        return out + "</section>\n"
+    }
+
+    func imagesSection(runPath: String) -> String {
+        var out = RunReport.open("images")
+        var any = false
+        for (caption, file) in [
+            (
+                "Test images (odd rows) above their reconstructions at the posterior mean",
+                reconstructionsImage
+            ),
+            ("Samples from the prior (decoder means)", samplesImage),
+        ] {
+            guard let file, let bytes = FileManager.default.contents(atPath: "\(runPath)/\(file)") else {
+                continue
+            }
+            any = true
+            out +=
+                "<figure><img class=\"grid\" alt=\"\(caption.htmlEscaped)\" src=\"data:image/png;base64,"
+                + bytes.base64EncodedString() + "\"><figcaption>\(caption.htmlEscaped) "
+                + "(<code>\(file.htmlEscaped)</code>)</figcaption></figure>"
+        }
+        if !any { out += RunReport.missing("No image grids yet.", command: "vaekit train --config FILE") }
+        return out + "</section>\n"
+    }
+
+    func oodSection(data: RunData) -> String {
+        var out = RunReport.open("ood")
+        guard let ood else {
+            return out
+                + RunReport.missing(
+                    "No OOD scores yet.",
+                    command:
+                        "vaekit ood --run \(run.path) --in fashion-mnist:test --ood noise,constant,vflip,invert"
+                )
+                + "</section>\n"
+        }
+        let report = ood.scores
+        let sets = Array(report.order.dropFirst())
+        let inScores = report.scores[report.inDistribution] ?? []
+        out += "<p>Checkpoint <code>\(report.checkpoint.htmlEscaped)</code>; in-distribution set "
+        out += "<code>\(report.inDistribution.htmlEscaped)</code> (\(inScores.count) images) against "
+        out += sets.map { "<code>\($0.htmlEscaped)</code> (\(report.scores[$0]?.count ?? 0))" }.joined(
+            separator: ", ")
+        out += String(
+            format:
+                ". IWAE with K = %d, %d refit steps; %d rank(s), %.2f images/s. OOD is the positive class; "
+                + "higher scores mean more OOD.</p>", report.importanceSamples, report.steps, report.ranks,
+            report.imagesPerSecond)
+        out += "<table class=\"metrics\"><tr><th>method</th><th>OOD set</th><th>AUROC</th><th>AUPRC</th>"
+        out += "<th>FPR@80%TPR</th><th>FPR@95%TPR</th></tr>"
+        for method in ood.methods {
+            for set in sets {
+                guard let metrics = report.metrics[method]?[set] else { continue }
+                out += "<tr><td>\(RunReport.methodName(method).htmlEscaped)</td><td>\(set.htmlEscaped)</td>"
+                out += "<td>\(cell(metrics.auroc))</td><td>\(cell(metrics.auprc))</td>"
+                out += "<td>\(cell(metrics.fprAt80))</td><td>\(cell(metrics.fprAt95))</td></tr>"
+            }
+            out +=
+                "<tr class=\"mean\"><td>\(RunReport.methodName(method).htmlEscaped)</td><td>mean AUROC</td>"
+            out += "<td>\(cell(report.meanAUROC[method]))</td><td></td><td></td><td></td></tr>"
+        }
+        out += "</table><h3>ROC curves</h3><div class=\"charts\">"
+        for method in ood.methods {
+            let value = RunReport.scoreOf(method)
+            let inValues = inScores.compactMap(value)
+            var series = sets.map { set in
+                ChartSeries(
+                    label: set,
+                    points: rocCurve(
+                        inDistribution: inValues,
+                        outOfDistribution: (report.scores[set] ?? []).compactMap(value)))
+            }
+            series.append(ChartSeries(label: "chance", points: [(0, 0), (1, 1)], dashed: true))
+            out +=
+                SVGChart(
+                    title: RunReport.methodName(method), xLabel: "false-positive rate",
+                    yLabel: "true-positive rate",
+                    series: series, xRange: 0...1, yRange: 0...1
+                ).svg
+        }
+        out += "</div><h3>Score histograms</h3><div class=\"charts\">"
+        for method in ood.methods {
+            let value = RunReport.scoreOf(method)
+            let all = report.order.map { (report.scores[$0] ?? []).compactMap(value).filter(\.isFinite) }
+            let pooled = all.flatMap { $0 }.sorted()
+            guard let low = pooled.first, let high = pooled.last else { continue }
+            // Clip the range to the 1st–99th percentile so one extreme set does not flatten the rest.
+            let lower = pooled[Int(Double(pooled.count - 1) * 0.01)]
+            let upper = pooled[Int(Double(pooled.count - 1) * 0.99)]
+            let range = upper > lower ? lower...upper : (low - 1)...(high + 1)
+            let series = zip(report.order, all).map { name, values in
+                ChartSeries(label: name, points: histogram(values, range: range, bins: 30), steps: true)
+            }
+            out +=
+                SVGChart(
+                    title: RunReport.methodName(method) + RunReport.unit(method), xLabel: "score",
+                    yLabel: "fraction of images", series: series
+                ).svg
+        }
+        out += "</div>"
+        if !ood.mostOODLooking.isEmpty {
+            let set =
+                report.inDistribution == "test" || report.inDistribution.hasSuffix(":test") ? data.test : nil
+            out += "<h3>Most OOD-looking in-distribution test images (highest Likelihood Regret)</h3>"
+            out += RunReport.exampleStrip(
+                ood.mostOODLooking.map { ($0.index, $0.score) }, set: set, prefix: "test")
+            out += "<h3>Least OOD-looking (lowest Likelihood Regret)</h3>"
+            out += RunReport.exampleStrip(
+                ood.leastOODLooking.map { ($0.index, $0.score) }, set: set, prefix: "test")
+        }
+        return out + "</section>\n"
+    }
+
+    func influenceSection(data: RunData, count: Int) -> String {
+        var out = RunReport.open("influence")
+        guard let query = influence?.query else {
+            return out
+                + RunReport.missing(
+                    "No influence query yet.",
+                    command:
+                        "vaekit influence index --run \(run.path) && vaekit influence query --run \(run.path) --test test:0-9"
+                )
+                + "</section>\n"
+        }
+        out += "<p>Mode <code>\(query.mode.htmlEscaped)</code>, checkpoints "
+        out += query.checkpoints.map(String.init).joined(separator: ", ")
+        if let index = influence?.index {
+            out +=
+                "; \(index.samples) reparameterization draws per example's loss; index built on \(index.worldSize) rank(s)"
+        }
+        out += String(
+            format: ". Score = Σ_c η_c ⟨∇ℓ(train), ∇ℓ(test)⟩; proponents have the highest scores, "
+                + "opponents the lowest. Scored at %.3g train × test pairs per second.</p>",
+            query.pairsPerSecond)
+        for test in query.tests.prefix(count) {
+            let set = test.split == "train" ? data.train : data.test
+            out += "<div class=\"influence\"><div class=\"query\">"
+            out += RunReport.exampleFigure(
+                set: set, index: test.index, caption: "\(test.split) #\(test.index) · label \(test.label)")
+            out += "</div><div><h4>Proponents</h4>"
+            out += RunReport.exampleStrip(
+                test.proponents.map { ($0.index, Double($0.score)) }, set: data.train, prefix: "train")
+            out += "<h4>Opponents</h4>"
+            out += RunReport.exampleStrip(
+                test.opponents.map { ($0.index, Double($0.score)) }, set: data.train, prefix: "train")
+            out += "</div></div>"
+        }
+        if query.tests.count > count {
+            out += "<p class=\"muted\">\(query.tests.count - count) more test examples in influence.json.</p>"
+        }
+        return out + "</section>\n"
+    }
+
+    func selfInfluenceSection(data: RunData) -> String {
+        var out = RunReport.open("self-influence")
+        guard let summary = influence?.selfInfluence else {
+            return out
+                + RunReport.missing(
+                    "No self-influence yet.", command: "vaekit influence query --run \(run.path) --self")
+                + "</section>\n"
+        }
+        out += "<p>Σ_c η_c ‖∇ℓ_c(x)‖² of all \(summary.count) training examples (mode "
+        out += "<code>\(summary.mode.htmlEscaped)</code>); median \(cell(summary.median, decimals: 2)). "
+        out += "High values flag unusual or hard examples, low values prototypical ones.</p>"
+        out += "<h3>Highest</h3>"
+        out += RunReport.exampleStrip(
+            summary.highest.prefix(10).map { ($0.index, Double($0.score)) }, set: data.train, prefix: "train")
+        out += "<h3>Lowest</h3>"
+        out += RunReport.exampleStrip(
+            summary.lowest.prefix(10).map { ($0.index, Double($0.score)) }, set: data.train, prefix: "train")
+        return out + "</section>\n"
+    }
+
+    func commandsSection() -> String {
+        var out = RunReport.open("commands")
+        out += "<p>The commands that wrote into this run folder, oldest first, then this report's:</p><pre>"
+        out += (commands + ["vaekit report --run \(shellQuoted(run.path))"]).map(\.htmlEscaped).joined(
+            separator: "\n")
+        return out + "</pre></section>\n"
+    }
+
+    static func methodName(_ method: String) -> String {
+        switch method {
+        case "likelihood_regret": return "Likelihood Regret"
+        case "iwae_nll": return "IWAE NLL"
+        case "input_complexity": return "input complexity"
+        case "likelihood_ratio": return "likelihood ratio"
+        default: return method
+        }
+    }
+
+    static func unit(_ method: String) -> String { method == "input_complexity" ? " (bits)" : " (nats)" }
+
+    static func scoreOf(_ method: String) -> (OODExampleScores) -> Double? {
+        switch method {
+        case "likelihood_regret": return { $0.regret }
+        case "iwae_nll": return { $0.negativeLogLikelihood }
+        case "input_complexity": return { $0.inputComplexity }
+        default: return { $0.likelihoodRatio }
+        }
+    }
+
+    /// A row of example images with captions (index and score); an index outside `set` shows
+    /// as text only.
+    static func exampleStrip(_ items: [(Int, Double)], set: ImageDataset?, prefix: String) -> String {
+        "<div class=\"strip\">"
+            + items.map { index, score in
+                exampleFigure(
+                    set: set, index: index, caption: "\(prefix) #\(index) · \(cell(score, decimals: 2))")
+            }.joined() + "</div>"
+    }
+
+    static func exampleFigure(set: ImageDataset?, index: Int, caption: String) -> String {
+        var out = "<figure class=\"example\">"
+        if let set, index >= 0, index < set.count {
+            out +=
+                "<img alt=\"\(caption.htmlEscaped)\" src=\"data:image/png;base64,"
+                + Data(set.png(index).encoded()).base64EncodedString() + "\">"
+        }
+        return out + "<figcaption>\(caption.htmlEscaped)</figcaption></figure>"
+    }
+
+    static let style = """
+        body{font:14px/1.45 system-ui,-apple-system,"Segoe UI",sans-serif;margin:0 auto;max-width:1180px;padding:0 18px 40px;color:#222}
+        header{border-bottom:1px solid #ddd;margin-bottom:8px}h1{font-size:22px;margin:18px 0 4px}
+        h2{font-size:18px;border-bottom:1px solid #eee;padding-top:12px}h3{font-size:15px;margin:16px 0 6px}
+        h4{font-size:13px;margin:4px 0}nav a{color:#1f5fa8;text-decoration:none}.muted{color:#777}
+        table{border-collapse:collapse;margin:8px 0}th,td{border:1px solid #ddd;padding:3px 8px;text-align:left}
+        table.metrics td:nth-child(n+3){text-align:right;font-variant-numeric:tabular-nums}tr.mean td{background:#f6f6f6}
+        pre{background:#f7f7f7;padding:8px;overflow:auto;font-size:12px}code{font-size:12px}
+        .charts{display:flex;flex-wrap:wrap;gap:10px}svg.chart{font-size:11px;background:#fff}
+        .chart-title{font-weight:600;font-size:12px}.tick{fill:#555}.axis{fill:#333}.legend{fill:#333}
+        img{image-rendering:pixelated}img.grid{max-width:100%;width:480px;border:1px solid #ddd}
+        .strip{display:flex;flex-wrap:wrap;gap:6px}figure{margin:4px}figure.example{width:84px;text-align:center}
+        figure.example img{width:56px;height:56px;border:1px solid #ccc}figcaption{font-size:11px;color:#555}
+        .influence{display:flex;gap:16px;border-top:1px dashed #ddd;padding:6px 0}.query figure.example img{width:84px;height:84px}
+        .missing{background:#fff6e0;padding:6px 10px;border-left:3px solid #e0a000}
+        """
+}
+
+extension ImageDataset {
+    /// Example `index` as a PNG (gray for one channel, RGB for three; other counts show channel 0).
+    func png(_ index: Int) -> PNGImage {
+        let plane = height * width
+        let start = index * imageSize
+        if channels == 3 {
+            var pixels = [UInt8](repeating: 0, count: plane * 3)
+            for position in 0..<plane {
+                for channel in 0..<3 {
+                    pixels[position * 3 + channel] = images[start + channel * plane + position]
+                }
+            }
+            return PNGImage(width: width, height: height, channels: 3, pixels: pixels)
+        }
+        return PNGImage(
+            width: width, height: height, channels: 1, pixels: Array(images[start..<(start + plane)]))
+    }
+}

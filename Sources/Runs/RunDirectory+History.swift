@@ -1,0 +1,120 @@
+// What a run folder remembers about how it was made: `training.json` (one record per training
+// invocation: ranks, workers, wall time, steps, final losses) and `commands.txt` (every vaekit
+// command that wrote into the folder, shell-quoted, so the report can list how to reproduce it).
+
+import Foundation
+import Storage
+
+/// One invocation of `vaekit train` on a run.
+public struct TrainingSession: Codable, Equatable, Sendable {
+    /// Start time, ISO 8601 (UTC).
+    public var started: String
+    /// Wall-clock seconds of the invocation.
+    public var wallSeconds: Double
+    /// MPI ranks.
+    public var ranks: Int
+    /// In-process workers per rank.
+    public var workersPerRank: Int
+    /// Step the invocation started from (0, or a resumed checkpoint's step).
+    public var firstStep: Int
+    /// Step it ended at.
+    public var lastStep: Int
+    /// Training examples per second over the invocation.
+    public var examplesPerSecond: Double
+    /// Mean training loss of its last epoch (or part of one).
+    public var finalTrainLoss: Double?
+    /// Its last test −ELBO, when it evaluated.
+    public var testNegativeELBO: Double?
+    /// The host of rank 0.
+    public var host: String
+
+    /// A session record.
+    public init(
+        started: String, wallSeconds: Double, ranks: Int, workersPerRank: Int, firstStep: Int, lastStep: Int,
+        examplesPerSecond: Double, finalTrainLoss: Double?, testNegativeELBO: Double?, host: String
+    ) {
+        self.started = started
+        self.wallSeconds = wallSeconds
+        self.ranks = ranks
+        self.workersPerRank = workersPerRank
+        self.firstStep = firstStep
+        self.lastStep = lastStep
+        self.examplesPerSecond = examplesPerSecond
+        self.finalTrainLoss = finalTrainLoss
+        self.testNegativeELBO = testNegativeELBO
+        self.host = host
+    }
+}
+
+/// `training.json`.
+public struct TrainingHistory: Codable, Equatable, Sendable {
+    /// Format tag.
+    public var format = "vaekit-training-1"
+    /// Invocations in order.
+    public var sessions: [TrainingSession] = []
+
+    /// An empty history.
+    public init() {}
+}
+
+extension RunDirectory {
+    /// `training.json`.
+    public var trainingPath: String { "\(path)/training.json" }
+    /// `commands.txt`.
+    public var commandsPath: String { "\(path)/commands.txt" }
+
+    /// The training history (empty when the file is missing).
+    public func loadTrainingHistory() throws -> TrainingHistory {
+        guard fileExists(trainingPath) else { return TrainingHistory() }
+        do {
+            return try JSONDecoder().decode(
+                TrainingHistory.self, from: Data(contentsOf: URL(fileURLWithPath: trainingPath)))
+        } catch {
+            throw StorageError.cannotOpen(
+                path: trainingPath, reason: "not a VAEKit training history: \(error)")
+        }
+    }
+
+    /// Appends `session` to `training.json` (rewritten atomically); a resumed run keeps the
+    /// sessions before it, a fresh run (`fresh`) starts the list over.
+    public func recordTrainingSession(_ session: TrainingSession, fresh: Bool) throws {
+        var history = fresh ? TrainingHistory() : (try? loadTrainingHistory()) ?? TrainingHistory()
+        history.sessions.append(session)
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+        try AtomicFile.write(Array(try encoder.encode(history)), to: trainingPath)
+    }
+
+    /// The commands recorded so far, oldest first.
+    public func recordedCommands() -> [String] {
+        guard let text = try? String(contentsOfFile: commandsPath, encoding: .utf8) else { return [] }
+        return text.split(separator: "\n").map(String.init)
+    }
+
+    /// Appends a command line (`arguments` as the process received them, prefixed with
+    /// `mpirun -np R` when `ranks` > 1) to `commands.txt`; a repeated line is not added twice.
+    public func recordCommand(_ arguments: [String], ranks: Int) throws {
+        var words = arguments.map(shellQuoted)
+        if ranks > 1 { words = ["mpirun", "-np", "\(ranks)"] + words }
+        let line = words.joined(separator: " ")
+        var lines = recordedCommands()
+        guard lines.last != line else { return }
+        lines.append(line)
+        try AtomicFile.write(lines.joined(separator: "\n") + "\n", to: commandsPath)
+    }
+}
+
+/// `word` quoted for a POSIX shell when it needs it.
+public func shellQuoted(_ word: String) -> String {
+    let plain = word.allSatisfy { $0.isLetter || $0.isNumber || "-_./=:,+@%".contains($0) }
+    if plain && !word.isEmpty { return word }
+    return "'" + word.replacingOccurrences(of: "'", with: "'\\''") + "'"
+}
+
+/// Now, ISO 8601 in UTC.
+public func timestampNow() -> String {
+    ISO8601DateFormatter().string(from: Date())
+}
+
+/// This machine's host name.
+public func hostName() -> String { ProcessInfo.processInfo.hostName }

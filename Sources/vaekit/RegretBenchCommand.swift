@@ -1,0 +1,93 @@
+// `vaekit bench regret`: Likelihood Regret throughput of a run's model (test images per second,
+// both IWAE estimates and the refit included), with the time split between them. Under mpirun
+// the images are sharded over ranks; rank 0 prints one JSON line.
+
+import ArgumentParser
+import Cluster
+import Foundation
+import OOD
+import Runs
+import Storage
+import TensorCore
+
+struct RegretBenchCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "regret",
+        abstract: "Likelihood Regret images per second, split into IWAE and refit time.")
+
+    @Option(name: .customLong("run"), help: "A run folder with a checkpoint.")
+    var runFolder: String
+
+    @Option(help: "Timed test images (all ranks together).")
+    var images = 32
+
+    @Option(help: "Importance samples K of both IWAE estimates.")
+    var iwaeSamples = 1000
+
+    @Option(help: "Refit steps.")
+    var steps = 100
+
+    @Option(help: "Test images refitted together on a rank.")
+    var batchSize = 32
+
+    @Option(help: "Worker threads per rank, 1 BLAS thread each (default: 2 on one rank, 1 under mpirun).")
+    var workers: Int?
+
+    func run() throws {
+        let communicator = try makeCommunicator()
+        setBLASThreadCount(1)
+        try runOnEveryRank(communicator) {
+            guard images >= 1, iwaeSamples >= 1, steps >= 0, batchSize >= 1 else {
+                throw ValidationError("--images, --iwae-samples and --batch-size must be ≥ 1, --steps ≥ 0")
+            }
+            let run = RunDirectory(runFolder)
+            let config = try run.loadConfig()
+            let data = try RunData.load(config)
+            let model = try config.makeModel(imageShape: data.imageShape)
+            guard let checkpoint = run.latestCheckpoint else {
+                throw StorageError.cannotOpen(path: run.checkpointsPath, reason: "no checkpoint")
+            }
+            try Checkpoint.load(checkpoint, into: model.arena)
+            var settings = RegretSettings()
+            settings.importanceSamples = iwaeSamples
+            settings.chunk = min(100, iwaeSamples)
+            settings.steps = steps
+            settings.batchSize = batchSize
+            settings.workers = workers ?? (communicator.size > 1 ? 1 : 2)
+            var regret = LikelihoodRegret(model: model, config: config, settings: settings)
+            let count = min(images, data.test.count)
+            let mine = Array(communicator.share(of: count))
+            // Warm-up: one image, untimed (allocator, BLAS buffers).
+            var warm = settings
+            warm.steps = min(steps, 2)
+            _ = LikelihoodRegret(model: model, config: config, settings: warm).scores(data.test, indices: [0])
+            try communicator.barrier()
+            let timing = RegretTiming()
+            regret.timing = timing
+            let clock = ContinuousClock()
+            let started = clock.now
+            let scores = regret.scores(data.test, indices: mine)
+            try communicator.barrier()
+            let elapsed = clock.now - started
+            let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18
+            var sums = [
+                timing.importanceWeightedSeconds, timing.refitSeconds, scores.map(\.regret).reduce(0, +),
+            ]
+            try communicator.allReduceSum(&sums)
+            guard communicator.isCoordinator else { return }
+            // Thread-seconds of each part, scaled to wall seconds per image.
+            let perImage = { (value: Double) in
+                value / max(sums[0] + sums[1], 1e-12) * seconds / Double(count)
+            }
+            print(
+                String(
+                    format:
+                        "{\"images_per_second\": %.4f, \"images\": %d, \"ranks\": %d, \"iwae_samples\": %d, "
+                        + "\"steps\": %d, \"batch_size\": %d, \"workers\": %d, \"seconds_iwae_per_image\": %.4f, "
+                        + "\"seconds_refit_per_image\": %.4f, \"mean_regret\": %.4f, \"wall_seconds\": %.2f}",
+                    Double(count) / seconds, count, communicator.size, iwaeSamples, steps, batchSize,
+                    settings.workers,
+                    perImage(sums[0]), perImage(sums[1]), sums[2] / Double(count), seconds))
+        }
+    }
+}

@@ -1,0 +1,30 @@
+// `vaekit report`: rank 0 gathers the run's results into report.json and a self-contained
+// report.html (other ranks, if any, do nothing).
+
+import ArgumentParser
+import Cluster
+import Reports
+import Runs
+
+struct ReportCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "report",
+        abstract: "Write report.json and a self-contained report.html for a run (training, OOD, influence).")
+
+    @Option(name: .customLong("run"), help: "The run folder.")
+    var runFolder: String
+
+    @Option(help: "Test examples shown with their proponents and opponents.")
+    var influenceTests = 6
+
+    func run() throws {
+        let communicator = try makeCommunicator()
+        try runOnEveryRank(communicator) {
+            guard influenceTests >= 0 else { throw ValidationError("--influence-tests must be ≥ 0") }
+            guard communicator.isCoordinator else { return }
+            let paths = try RunReport.write(RunDirectory(runFolder), influenceTests: influenceTests)
+            print("wrote \(paths.json)")
+            print("report: \(paths.html)")
+        }
+    }
+}
