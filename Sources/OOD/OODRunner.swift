@@ -115,7 +115,8 @@ public final class OODRunner {
         let clock = ContinuousClock()
         let started = clock.now
         var scored = 0
-        for (name, set) in zip(names, sets) {
+        for (number, (name, set)) in zip(names, sets).enumerated() {
+            let setStarted = clock.now
             let total = min(count, set.count)
             let mine = Array(communicator.share(of: total))
             let scores = regret.scores(set, indices: mine)
@@ -138,6 +139,13 @@ public final class OODRunner {
                     likelihoodRatio: background.map { score.negativeLogLikelihoodBefore - $0[row] })
             }
             scored += local.count
+            let setSeconds = (clock.now - setStarted).components
+            log(
+                String(
+                    format: "set %d/%d %@: %d images scored in %.1f s (rank 0's share: %d)", number + 1,
+                    names.count, name, total,
+                    Double(setSeconds.seconds) + Double(setSeconds.attoseconds) * 1e-18,
+                    local.count))
             if let parts = try communicator.gatherBytes(Array(try JSONEncoder().encode(local)), root: 0) {
                 results[name] = try parts.flatMap {
                     try JSONDecoder().decode([OODExampleScores].self, from: Data($0))

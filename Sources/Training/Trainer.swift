@@ -242,11 +242,16 @@ public final class Trainer {
         }
         learningRate = schedule.rate(base: config.training.learningRate, step: step)
         optimizer.step(model.arena, learningRate: learningRate)
-        return terms.reduce(StepTerms(loss: 0, reconstruction: 0, kl: 0)) {
+        let local = terms.reduce(StepTerms(loss: 0, reconstruction: 0, kl: 0)) {
             StepTerms(
                 loss: $0.loss + $1.loss, reconstruction: $0.reconstruction + $1.reconstruction,
                 kl: $0.kl + $1.kl)
         }
+        guard communicator.size > 1 else { return local }
+        // Each rank holds its share of the batch mean; the logged loss is the whole batch's.
+        var sums = [local.loss, local.reconstruction, local.kl]
+        try communicator.allReduceSum(&sums)
+        return StepTerms(loss: sums[0], reconstruction: sums[1], kl: sums[2])
     }
 
     /// Forward and backward of one worker's part of a batch into its gradient buffer.

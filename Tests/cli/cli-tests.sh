@@ -123,6 +123,23 @@ check "ood.json has the metrics table" /usr/bin/python3 -c \
     "import json,sys; d=json.load(open('$work/ood-1/ood.json')); sys.exit(sorted(d['metrics']['likelihood_regret']) != ['invert','noise','vflip'])"
 refuses "unknown OOD set" "unknown dataset 'nonsense'" $vaekit ood --run "$work/ood-1" --count 2 --iwae-samples 2 --steps 1 --ood nonsense
 
+# The report: the influence and OOD results of the same run in one folder, rendered by Chromium.
+cp -r "$work/influence-1" "$work/report"
+cp "$work/ood-1/ood.json" "$work/report/"
+check "report" $vaekit report --run "$work/report"
+check "report.html in headless Chromium: every section filled, no console message, PNGs decode" \
+    /usr/bin/python3 Tests/cli/check_report.py "$work/report/report.html" test-artifacts
+check "report.json holds the run, curves, OOD metrics and influence" /usr/bin/python3 -c \
+    "import json,sys; d=json.load(open('$work/report/report.json')); sys.exit(not (d['run']['trainCount']==512 and len(d['curves'])==3 and d['ood']['scores']['metrics']['likelihood_regret'] and d['influence']['query']['tests'] and d['commands']))"
+cp -r "$work/report" "$work/escape"
+sed -i 's|^name: .*|name: "<script>alert(1)</script> \& <b>"|' "$work/escape/config.yaml"
+check "report escapes strings from the config" bash -c \
+    "$vaekit report --run '$work/escape' >/dev/null && grep -q '&lt;script&gt;alert(1)&lt;/script&gt; &amp; &lt;b&gt;' '$work/escape/report.html' && ! grep -q '<script>alert' '$work/escape/report.html'"
+refuses "report of a folder without a run" "config.yaml" $vaekit report --run "$work/nothing"
+echo '{"format": "vaekit-ood-1", "scores": ' >"$work/escape/ood.json"
+refuses "report with a truncated ood.json" "ood.json" $vaekit report --run "$work/escape"
+check "a failed report leaves the previous one whole" grep -q '</html>' "$work/escape/report.html"
+
 check "no temporary files left" bash -c "! ls $work/run/checkpoints | grep -q tmp"
 
 echo "cli: $passed passed, $failed failed"
