@@ -22,10 +22,15 @@ public struct VAE {
     let decoder: any Layer
     /// `decoder.log_scale` for `gaussianLearned`.
     let logScale: ParameterID?
+    /// The training objective.
+    public let objective: VAEObjective
+    /// The objective's own parameters (flow step sizes, tempering, classifier).
+    let objectiveParameters: ObjectiveParameters
 
     /// Builds a VAE with parameters initialized from `seed`.
     public init(
-        imageShape: [Int], latentCount: Int, likelihood: Likelihood, architecture: Architecture, seed: UInt64
+        imageShape: [Int], latentCount: Int, likelihood: Likelihood, architecture: Architecture, seed: UInt64,
+        objective: VAEObjective = .elbo
     ) {
         precondition(imageShape.count == 3, "image shape must be [C, H, W], got \(imageShape)")
         if case .dcgan = architecture {
@@ -45,6 +50,8 @@ public struct VAE {
         logScale =
             likelihood == .gaussianLearned
             ? builder.register("decoder.log_scale", Tensor.zeros([imageShape.reduce(1, *)])) : nil
+        self.objective = objective
+        objectiveParameters = ObjectiveParameters(objective, latentCount: latentCount, in: &builder)
         arena = builder.build()
     }
 
@@ -80,6 +87,8 @@ public struct VAE {
         public var latents: Variable
         /// The decoder output at those latents.
         public var output: Variable
+        /// q(z|x) as (μ, log σ²), `[B, Z]` each.
+        public var posterior: (mean: Variable, logVariance: Variable)
         /// reconstruction + β·KL, `[B]`.
         public func loss(beta: Float) -> Variable { reconstruction + kl * beta }
     }
@@ -97,6 +106,7 @@ public struct VAE {
         // KL(N(μ, σ²) ‖ N(0, 1)) = ½ Σ (μ² + σ² − 1 − log σ²).
         let kl = ((mean.squared() + logVariance.exp() - logVariance) - 1).sum(alongAxes: [1]) * 0.5
         return ELBOTerms(
-            reconstruction: reconstructionLoss(output, target, pass), kl: kl, latents: z, output: output)
+            reconstruction: reconstructionLoss(output, target, pass), kl: kl, latents: z, output: output,
+            posterior: (mean, logVariance))
     }
 }

@@ -161,6 +161,15 @@ extension RunReport {
                 ". IWAE with K = %d, %d refit steps; %d rank(s), %.2f images/s. OOD is the positive class; "
                 + "higher scores mean more OOD.</p>", report.importanceSamples, report.steps, report.ranks,
             report.imagesPerSecond)
+        // AUROC at a glance (methods × sets), then every metric in a table that folds open.
+        out += "<table class=\"metrics\"><tr><th>AUROC</th>"
+        out += sets.map { "<th>\($0.htmlEscaped)</th>" }.joined() + "<th>mean</th></tr>"
+        for method in ood.methods {
+            out += "<tr><td>\(RunReport.methodName(method).htmlEscaped)</td>"
+            out += sets.map { "<td>\(cell(report.metrics[method]?[$0]?.auroc))</td>" }.joined()
+            out += "<td>\(cell(report.meanAUROC[method]))</td></tr>"
+        }
+        out += "</table><details><summary>AUPRC and false-positive rates</summary>"
         out += "<table class=\"metrics\"><tr><th>method</th><th>OOD set</th><th>AUROC</th><th>AUPRC</th>"
         out += "<th>FPR@80%TPR</th><th>FPR@95%TPR</th></tr>"
         for method in ood.methods {
@@ -174,7 +183,7 @@ extension RunReport {
                 "<tr class=\"mean\"><td>\(RunReport.methodName(method).htmlEscaped)</td><td>mean AUROC</td>"
             out += "<td>\(cell(report.meanAUROC[method]))</td><td></td><td></td><td></td></tr>"
         }
-        out += "</table><h3>ROC curves</h3><div class=\"charts\">"
+        out += "</table></details><h3>ROC curves</h3><div class=\"charts\">"
         for method in ood.methods {
             let value = RunReport.scoreOf(method)
             let inValues = inScores.compactMap(value)
@@ -341,7 +350,7 @@ extension RunReport {
         h2{font-size:18px;border-bottom:1px solid #eee;padding-top:12px}h3{font-size:15px;margin:16px 0 6px}
         h4{font-size:13px;margin:4px 0}nav a{color:#1f5fa8;text-decoration:none}.muted{color:#777}
         table{border-collapse:collapse;margin:8px 0}th,td{border:1px solid #ddd;padding:3px 8px;text-align:left}
-        table.metrics td:nth-child(n+3){text-align:right;font-variant-numeric:tabular-nums}tr.mean td{background:#f6f6f6}
+        table.metrics td{text-align:right;font-variant-numeric:tabular-nums}table.metrics td:first-child{text-align:left}tr.mean td{background:#f6f6f6}
         pre{background:#f7f7f7;padding:8px;overflow:auto;font-size:12px}code{font-size:12px}
         .charts{display:flex;flex-wrap:wrap;gap:10px}svg.chart{font-size:11px;background:#fff}
         .chart-title{font-weight:600;font-size:12px}.tick{fill:#555}.axis{fill:#333}.legend{fill:#333}

@@ -88,8 +88,17 @@ public struct Evaluator {
                 seed: config.seed, purpose: RandomPurpose.importance, step: RunConfig.evaluationStep,
                 indices: indices)
             let pass = ForwardPass(arena: model.arena, trainable: false)
-            let terms = model.elbo(input, target: target, noise: noise, pass)
-            sum += Double(terms.loss(beta: 1).value.sum())
+            if case .hamiltonian = model.objective {
+                // The HVAE's own bound (its flow after the encoder), with γ drawn like ε.
+                var batch = ObjectiveBatch(input: input, target: target, noise: noise)
+                batch.momentumNoise = model.noise(
+                    seed: config.seed, purpose: RandomPurpose.momentum, step: RunConfig.evaluationStep,
+                    indices: indices)
+                sum += Double(model.objectiveTerms(batch, beta: 1, pass).loss.value.sum())
+            } else {
+                let terms = model.elbo(input, target: target, noise: noise, pass)
+                sum += Double(terms.loss(beta: 1).value.sum())
+            }
             start += indices.count
         }
         return sum
@@ -104,9 +113,16 @@ public struct Evaluator {
         while start < indices.count {
             let part = Array(indices[start..<min(start + rows, indices.count)])
             let (input, target) = config.batch(set, indices: part, step: RunConfig.evaluationStep)
-            let values = model.importanceWeightedLogLikelihood(
-                input, target: target, indices: part, samples: samples, chunk: min(chunk, samples),
-                seed: config.seed)
+            let values: Tensor
+            if case .hamiltonian = model.objective {
+                values = model.hamiltonianImportanceWeightedLogLikelihood(
+                    input, target: target, indices: part, samples: samples, chunk: min(chunk, samples),
+                    seed: config.seed)
+            } else {
+                values = model.importanceWeightedLogLikelihood(
+                    input, target: target, indices: part, samples: samples, chunk: min(chunk, samples),
+                    seed: config.seed)
+            }
             result += values.scalars
             start += part.count
         }

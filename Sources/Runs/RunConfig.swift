@@ -97,6 +97,48 @@ public struct RunConfig: Equatable, Sendable {
         public var count = 0
     }
 
+    /// `objective:` — what the VAE is trained on.
+    public struct Objective: Equatable, Sendable {
+        /// elbo, hvae, jacobian_l1, consistency or supervised.
+        public var kind = "elbo"
+        /// β (and Jacobian-L1's γ) ramp linearly from 0 over this many steps; 0 = no ramp.
+        public var annealSteps = 0
+        /// HVAE: leapfrog steps K.
+        public var leapfrogSteps = 5
+        /// HVAE: none, fixed or free.
+        public var tempering = "fixed"
+        /// HVAE: initial step size.
+        public var initialStepSize: Float = 0.2
+        /// HVAE: ε_max.
+        public var maximumStepSize: Float = 0.5
+        /// HVAE: initial T₀ (fixed tempering).
+        public var initialTemperature: Float = 1.5
+        /// HVAE: initial α_k (free tempering).
+        public var initialAlpha: Float = 0.9
+        /// Jacobian-L1: γ.
+        public var jacobianGamma: Float = 0.1
+        /// Jacobian-L1: finite-difference step h.
+        public var differenceStep: Float = 1e-3
+        /// Consistency regularization: λ.
+        public var consistencyWeight: Float = 1e-3
+        /// Augmentation: rotations uniform in ±degrees.
+        public var rotationDegrees: Float = 15
+        /// Augmentation: translations uniform in ±fraction of the side.
+        public var translation: Float = 0.05
+        /// Augmentation: scale uniform in [min, max].
+        public var scaleMinimum: Float = 0.9
+        /// Augmentation: scale maximum.
+        public var scaleMaximum: Float = 1.1
+        /// Supervised VAE: d_s.
+        public var supervisedLatents = 8
+        /// Supervised VAE: classes.
+        public var classes = 10
+        /// Supervised VAE: α.
+        public var classifierWeight: Float = 50
+        /// Supervised VAE: classifier hidden width.
+        public var classifierHidden = 128
+    }
+
     /// The run's name (its folder under `runs/` by default).
     public var name = "run"
     /// The seed of every random draw.
@@ -109,6 +151,8 @@ public struct RunConfig: Equatable, Sendable {
     public var training = Training()
     /// Evaluation.
     public var evaluation = Evaluation()
+    /// The objective.
+    public var objective = Objective()
 
     /// A config with every default.
     public init() {}
@@ -209,6 +253,54 @@ extension RunConfig {
         config.evaluation.iwaeChunk = try evaluation.int("iwae_chunk", default: 100, minimum: 1)
         config.evaluation.count = try evaluation.int("count", default: 0, minimum: 0)
 
+        let objective = try root.section("objective")
+        var o = config.objective
+        o.kind = try objective.string(
+            "kind", default: o.kind, allowed: ["elbo", "hvae", "jacobian_l1", "consistency", "supervised"])
+        o.annealSteps = try objective.int("anneal_steps", default: o.annealSteps, minimum: 0)
+        o.leapfrogSteps = try objective.int("leapfrog_steps", default: o.leapfrogSteps, minimum: 1)
+        o.tempering = try objective.string(
+            "tempering", default: o.tempering, allowed: Tempering.allCases.map(\.rawValue))
+        o.initialStepSize = try objective.float(
+            "initial_step_size", default: o.initialStepSize, minimum: 1e-8)
+        o.maximumStepSize = try objective.float("max_step_size", default: o.maximumStepSize, minimum: 1e-8)
+        o.initialTemperature = try objective.float(
+            "initial_temperature", default: o.initialTemperature, minimum: 1.000_001)
+        o.initialAlpha = try objective.float("initial_alpha", default: o.initialAlpha, minimum: 1e-6)
+        o.jacobianGamma = try objective.float("jacobian_gamma", default: o.jacobianGamma, minimum: 0)
+        o.differenceStep = try objective.float("difference_step", default: o.differenceStep, minimum: 1e-8)
+        o.consistencyWeight = try objective.float(
+            "consistency_weight", default: o.consistencyWeight, minimum: 0)
+        o.rotationDegrees = try objective.float("rotation_degrees", default: o.rotationDegrees, minimum: 0)
+        o.translation = try objective.float("translation", default: o.translation, minimum: 0)
+        o.scaleMinimum = try objective.float("scale_min", default: o.scaleMinimum, minimum: 1e-3)
+        o.scaleMaximum = try objective.float("scale_max", default: o.scaleMaximum, minimum: 1e-3)
+        o.supervisedLatents = try objective.int(
+            "supervised_latents", default: o.supervisedLatents, minimum: 1)
+        o.classes = try objective.int("classes", default: o.classes, minimum: 2)
+        o.classifierWeight = try objective.float("classifier_weight", default: o.classifierWeight, minimum: 0)
+        o.classifierHidden = try objective.int("classifier_hidden", default: o.classifierHidden, minimum: 1)
+        let badValue = { (key: String, value: String, expected: String) in
+            ConfigError.badValue(path: path, key: "objective.\(key)", value: value, expected: expected)
+        }
+        if o.initialStepSize >= o.maximumStepSize {
+            throw badValue(
+                "initial_step_size", "\(o.initialStepSize)", "less than max_step_size \(o.maximumStepSize)")
+        }
+        if o.initialAlpha >= 1 { throw badValue("initial_alpha", "\(o.initialAlpha)", "a value in (0, 1)") }
+        if o.scaleMinimum > o.scaleMaximum {
+            throw badValue("scale_min", "\(o.scaleMinimum)", "at most scale_max \(o.scaleMaximum)")
+        }
+        if o.kind == "supervised" && o.supervisedLatents >= config.model.latent {
+            throw badValue(
+                "supervised_latents", "\(o.supervisedLatents)",
+                "fewer than model.latent (\(config.model.latent)), leaving nuisance latents")
+        }
+        if o.kind == "jacobian_l1" && config.model.likelihood == "categorical256" {
+            throw badValue("kind", "jacobian_l1", "a Bernoulli or Gaussian decoder (not categorical256)")
+        }
+        config.objective = o
+
         try root.rejectUnknownKeys()
         return config
     }
@@ -262,6 +354,26 @@ extension RunConfig {
               iwae_samples: \(evaluation.iwaeSamples)
               iwae_chunk: \(evaluation.iwaeChunk)
               count: \(evaluation.count)
+            objective:
+              kind: \(objective.kind)
+              anneal_steps: \(objective.annealSteps)
+              leapfrog_steps: \(objective.leapfrogSteps)
+              tempering: \(objective.tempering)
+              initial_step_size: \(objective.initialStepSize)
+              max_step_size: \(objective.maximumStepSize)
+              initial_temperature: \(objective.initialTemperature)
+              initial_alpha: \(objective.initialAlpha)
+              jacobian_gamma: \(objective.jacobianGamma)
+              difference_step: \(objective.differenceStep)
+              consistency_weight: \(objective.consistencyWeight)
+              rotation_degrees: \(objective.rotationDegrees)
+              translation: \(objective.translation)
+              scale_min: \(objective.scaleMinimum)
+              scale_max: \(objective.scaleMaximum)
+              supervised_latents: \(objective.supervisedLatents)
+              classes: \(objective.classes)
+              classifier_weight: \(objective.classifierWeight)
+              classifier_hidden: \(objective.classifierHidden)
 
             """
     }
@@ -302,7 +414,7 @@ extension RunConfig {
         return VAE(
             imageShape: imageShape, latentCount: model.latent, likelihood: likelihood,
             architecture: architecture,
-            seed: seed)
+            seed: seed, objective: vaeObjective)
     }
 
     /// The optimizer of the config.

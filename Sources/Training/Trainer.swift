@@ -256,12 +256,10 @@ public final class Trainer {
 
     /// Forward and backward of one worker's part of a batch into its gradient buffer.
     private func workerPass(_ indices: [Int], step: Int, scale: Float, worker: Int) -> StepTerms {
-        let (input, target) = config.trainingBatch(data.train, indices: indices, step: UInt64(step))
-        let noise = model.noise(
-            seed: config.seed, purpose: RandomPurpose.reparameterize, step: UInt64(step), indices: indices)
+        let batch = config.objectiveBatch(model: model, set: data.train, indices: indices, step: step)
         let pass = ForwardPass(arena: model.arena)
-        let terms = model.elbo(input, target: target, noise: noise, pass)
-        let perExample = terms.loss(beta: config.training.beta)
+        let terms = model.objectiveTerms(batch, beta: config.training.beta, pass)
+        let perExample = terms.loss
         pass.backward(perExample.sum() * scale, into: workerGradients[worker])
         return StepTerms(
             loss: Double(perExample.value.sum()) * Double(scale),

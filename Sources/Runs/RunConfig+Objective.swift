@@ -1,0 +1,84 @@
+// From a run config to the objective's model settings and to the batches it trains on: the
+// HVAE's momentum draws, consistency regularization's augmented view, the supervised VAE's
+// labels, and the β/γ annealing ramp. Every draw is keyed by (seed, purpose, step, example).
+
+import Datasets
+import Models
+import TensorCore
+
+extension RandomPurpose {
+    /// HVAE: the initial momentum γ.
+    public static let momentum: UInt64 = 11
+    /// Consistency regularization: ε of the augmented view.
+    public static let augmentedReparameterize: UInt64 = 14
+}
+
+extension RunConfig {
+    /// The model's objective.
+    public var vaeObjective: VAEObjective {
+        switch objective.kind {
+        case "hvae":
+            var settings = HamiltonianSettings()
+            settings.leapfrogSteps = objective.leapfrogSteps
+            settings.tempering = Tempering(rawValue: objective.tempering) ?? .fixed
+            settings.initialStepSize = objective.initialStepSize
+            settings.maximumStepSize = objective.maximumStepSize
+            settings.initialTemperature = objective.initialTemperature
+            settings.initialAlpha = objective.initialAlpha
+            return .hamiltonian(settings)
+        case "jacobian_l1":
+            return .jacobianL1(gamma: objective.jacobianGamma, differenceStep: objective.differenceStep)
+        case "consistency": return .consistency(weight: objective.consistencyWeight)
+        case "supervised":
+            var settings = SupervisedSettings()
+            settings.supervisedLatents = objective.supervisedLatents
+            settings.classes = objective.classes
+            settings.classifierHidden = objective.classifierHidden
+            return .supervised(settings, weight: objective.classifierWeight)
+        default: return .elbo
+        }
+    }
+
+    /// The annealing factor min(1, step / anneal_steps) (1 without a ramp).
+    public func annealing(step: Int) -> Float {
+        objective.annealSteps > 0 ? min(1, Float(step) / Float(objective.annealSteps)) : 1
+    }
+
+    /// The augmentation ranges of consistency regularization.
+    public var affineRanges: AffineRanges {
+        AffineRanges(
+            degrees: objective.rotationDegrees, translation: objective.translation,
+            scale: objective.scaleMinimum...objective.scaleMaximum)
+    }
+
+    /// Everything the objective needs for training step `step` on the examples `indices`.
+    public func objectiveBatch(model: VAE, set: ImageDataset, indices: [Int], step: Int) -> ObjectiveBatch {
+        let (input, target) = trainingBatch(set, indices: indices, step: UInt64(step))
+        let noise = model.noise(
+            seed: seed, purpose: RandomPurpose.reparameterize, step: UInt64(step), indices: indices)
+        var batch = ObjectiveBatch(input: input, target: target, noise: noise)
+        batch.annealing = annealing(step: step)
+        switch model.objective {
+        case .hamiltonian:
+            batch.momentumNoise = model.noise(
+                seed: seed, purpose: RandomPurpose.momentum, step: UInt64(step), indices: indices)
+        case .consistency:
+            // t(x): the affine transformation acts on intensities, then the view is binarized when
+            // the data are (interpolation creates gray levels).
+            var view = set.affineAugmented(indices, ranges: affineRanges, seed: seed, step: UInt64(step))
+            if data.binarization == .dynamic {
+                view = ImageDataset.binarize(view, indices: indices, seed: seed, step: UInt64(step))
+            }
+            batch.augmented = (
+                view, LikelihoodTarget(values: view),
+                model.noise(
+                    seed: seed, purpose: RandomPurpose.augmentedReparameterize, step: UInt64(step),
+                    indices: indices)
+            )
+        case .supervised:
+            batch.labels = indices.map { Int(set.labels[$0]) }
+        default: break
+        }
+        return batch
+    }
+}
