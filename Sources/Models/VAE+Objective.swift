@@ -185,3 +185,19 @@ extension VAE {
         return jacobian.abs().sum(alongAxes: [0, 2])
     }
 }
+
+extension VAE {
+    /// The supervised VAE's classifier logits for `z_s: [B, d_s]`: `[B, classes]`.
+    public func classify(_ supervisedLatents: Variable, _ pass: ForwardPass) -> Variable {
+        guard let classifier = objectiveParameters.classifier else {
+            preconditionFailure("not a supervised VAE: objective \(objective.name)")
+        }
+        return classifier(supervisedLatents, pass)
+    }
+
+    /// d_s of a supervised VAE, nil otherwise.
+    public var supervisedLatentCount: Int? {
+        if case .supervised(let settings, _) = objective { return settings.supervisedLatents }
+        return nil
+    }
+}

@@ -65,6 +65,13 @@ public final class Trainer {
         self.communicator = communicator
         data = try RunData.load(config)
         model = try config.makeModel(imageShape: data.imageShape)
+        if case .supervised(let settings, _) = model.objective,
+            let label = data.train.labels.first(where: { $0 < 0 || $0 >= settings.classes })
+        {
+            throw ConfigError.mismatch(
+                "\(config.data.train): label \(label) is outside 0..<\(settings.classes) (objective.classes); "
+                    + "the supervised VAE needs a labelled training set")
+        }
         optimizer = config.makeOptimizer()
         let parameterCount = model.arena.count
         workerGradients = (0..<config.training.workers).map { _ in

@@ -15,7 +15,7 @@ struct PrepareCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "prepare", abstract: "Write a known dataset as train.h5 and test.h5.")
 
-    @Argument(help: "fashion-mnist (Debian's dataset-fashion-mnist), noise or constant.")
+    @Argument(help: "fashion-mnist (Debian's dataset-fashion-mnist), noise, constant or three-dots.")
     var name: String
 
     @Option(help: "Output folder (default: data/<name>).")
@@ -29,6 +29,9 @@ struct PrepareCommand: ParsableCommand {
 
     @Option(help: "Seed of generated sets.")
     var seed: UInt64 = 1
+
+    @Option(help: "Image side of three-dots.")
+    var size = 32
 
     func run() throws {
         let folder = output ?? "data/\(name)"
@@ -65,8 +68,17 @@ struct PrepareCommand: ParsableCommand {
                     SyntheticImages.constant(count: count, channels: 1, height: 28, width: 28, seed: seed + 1)
                 ),
             ]
+        case "three-dots":
+            // Rhodes & Lee's three-dots at --size (default 32 here; the paper: 64).
+            guard size >= 8 else { throw ValidationError("--size must be ≥ 8") }
+            let dots = ThreeDots(side: size)
+            splits = [
+                ("train", dots.dataset(count: count, seed: seed)),
+                ("test", dots.dataset(count: max(1, count / 10), seed: seed + 1)),
+            ]
         default:
-            throw DatasetError.unknownName(name, expected: ["fashion-mnist", "noise", "constant"])
+            throw DatasetError.unknownName(
+                name, expected: ["fashion-mnist", "noise", "constant", "three-dots"])
         }
         for (split, set) in splits {
             let path = "\(folder)/\(split).h5"

@@ -34,10 +34,34 @@ struct EvaluateCommand: ParsableCommand {
     @Option(help: "Write the result as JSON to this file.")
     var json: String?
 
+    @Flag(help: "Also: active units, I(x; z) and a linear probe's accuracy on the posterior means.")
+    var representation = false
+
+    @Option(help: "Training examples the linear probe is fitted on (with --representation).")
+    var probeTrainCount = 10_000
+
     func run() throws {
         let (config, data, model) = try loadCheckpoint(checkpoint)
         setBLASThreadCount(config.training.blasThreads)
         let evaluator = Evaluator(model: model, config: config)
+        var representationJSON = ""
+        if representation {
+            let testCount = (count ?? config.evaluation.count) > 0 ? (count ?? config.evaluation.count) : 2000
+            let metrics = evaluator.representation(
+                train: data.train, test: data.test, trainCount: probeTrainCount,
+                testCount: min(testCount, 2000))
+            print(
+                String(
+                    format:
+                        "representation (%d test, probe on %d train): active units %d of %d, I(x;z) %.3f nats, "
+                        + "linear-probe accuracy %.4f", metrics.testCount, metrics.probeTrainCount,
+                    metrics.activeUnits, model.latentCount, metrics.mutualInformation,
+                    metrics.linearProbeAccuracy))
+            representationJSON = String(
+                format:
+                    ", \"active_units\": %d, \"mutual_information\": %.6f, \"linear_probe_accuracy\": %.6f",
+                metrics.activeUnits, metrics.mutualInformation, metrics.linearProbeAccuracy)
+        }
         let samples = samples ?? config.evaluation.iwaeSamples
         let started = ContinuousClock.now
         let result = evaluator.evaluate(
@@ -53,8 +77,9 @@ struct EvaluateCommand: ParsableCommand {
         if let json {
             let text = String(
                 format:
-                    "{\"count\": %d, \"neg_elbo\": %.6f, \"iwae_samples\": %d, \"nll\": %.6f, \"bits_per_dim\": %.6f}\n",
-                result.count, result.negativeELBO, samples, nll, result.bitsPerDimension ?? .nan)
+                    "{\"count\": %d, \"neg_elbo\": %.6f, \"iwae_samples\": %d, \"nll\": %.6f, \"bits_per_dim\": %.6f%@}\n",
+                result.count, result.negativeELBO, samples, nll, result.bitsPerDimension ?? .nan,
+                representationJSON)
             try AtomicFile.write(text, to: json)
         }
     }
@@ -80,5 +105,56 @@ struct SampleCommand: ParsableCommand {
         let (config, _, model) = try loadCheckpoint(checkpoint)
         try ImageGrids(model: model, config: config).samples(count: count, seed: seed).write(to: output)
         print("wrote \(output)")
+    }
+}
+
+struct InvariancesCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "invariances",
+        abstract: "Supervised VAE: keep z_s, resample z_n; label preservation, test accuracy, image grid.")
+
+    @Option(help: "Checkpoint of a supervised VAE.")
+    var checkpoint: String
+
+    @Option(help: "Test examples scored.")
+    var count = 1000
+
+    @Option(help: "z_n draws per example.")
+    var draws = 8
+
+    @Option(help: "Examples shown in the grid (one row each: reconstruction, then the draws).")
+    var rows = 8
+
+    @Option(help: "Output PNG grid.")
+    var output = "invariances.png"
+
+    @Option(help: "Write the metrics as JSON to this file.")
+    var json: String?
+
+    func run() throws {
+        let (config, data, model) = try loadCheckpoint(checkpoint)
+        guard model.supervisedLatentCount != nil else {
+            throw ValidationError("\(checkpoint): not a supervised VAE (objective \(model.objective.name))")
+        }
+        guard count >= 1, draws >= 1, rows >= 1 else {
+            throw ValidationError("--count, --draws, --rows must be ≥ 1")
+        }
+        let evaluator = Evaluator(model: model, config: config)
+        let (metrics, images) = evaluator.invariances(data.test, count: count, draws: draws, gridCount: rows)
+        let (c, h, w) = (model.imageShape[0], model.imageShape[1], model.imageShape[2])
+        let grid = imageGrid(
+            images.scalars, count: images.shape[0], channels: c, height: h, width: w, columns: draws + 1)
+        try grid.write(to: output)
+        print(
+            String(
+                format:
+                    "test accuracy %.4f (%d examples); label kept by the classifier in %.4f of %d resampled z_n; "
+                    + "grid %@", metrics.testAccuracy, metrics.testCount, metrics.labelPreservation,
+                metrics.testCount * metrics.draws, output))
+        if let json {
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+            try AtomicFile.write(Array(try encoder.encode(metrics)), to: json)
+        }
     }
 }

@@ -24,5 +24,6 @@ struct VAEKitCommand: ParsableCommand {
         subcommands: [
             DataCommand.self, TrainCommand.self, EvaluateCommand.self, SampleCommand.self, BenchCommand.self,
             SelfTestCommand.self, InfluenceCommand.self, OODCommand.self, ReportCommand.self,
+            ExperimentCommand.self, DisentanglementCommand.self, InvariancesCommand.self,
         ])
 }
