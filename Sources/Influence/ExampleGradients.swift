@@ -147,7 +147,8 @@ public struct GradientComputer {
                 indices: indices, labels: labels, factors: [], vectors: pass.denseGradients(from: factors))
         case .projected:
             let projected = factors.map {
-                TensorSketch(settings: settings, layer: $0.layer, factor: $0).sketch($0)
+                TensorSketch(settings: settings, layer: $0.layer, factor: $0, checkpoint: checkpointStep)
+                    .sketch($0)
             }
             return ExampleGradients(
                 indices: indices, labels: labels, factors: [],

@@ -17,11 +17,14 @@ struct TensorSketch {
     let outputBuckets: [Int32]
     let outputSigns: [Float]
 
-    init(settings: InfluenceSettings, layer: String, factor: GradientFactor) {
+    /// The maps of `layer` at checkpoint `checkpoint`: every checkpoint gets its own maps, so the
+    /// sketch errors of the checkpoints' terms are independent and partly cancel in Σ_c η_c ⟨·,·⟩
+    /// (on the demo run: min Spearman over 10 test examples 0.86 → see README).
+    init(settings: InfluenceSettings, layer: String, factor: GradientFactor, checkpoint: Int) {
         let size = settings.projectionDimension
         dimension = size
         var hash: UInt64 = 0xcbf2_9ce4_8422_2325
-        for byte in layer.utf8 {
+        for byte in layer.utf8 + Array("@\(checkpoint)".utf8) {
             hash ^= UInt64(byte)
             hash &*= 0x0000_0100_0000_01B3
         }

@@ -8,7 +8,7 @@ struct BenchCommand: ParsableCommand {
         commandName: "bench", abstract: "Measure VAEKit's throughput.",
         subcommands: [
             EngineBenchCommand.self, TrainBenchCommand.self, GradientBenchCommand.self,
-            RegretBenchCommand.self,
+            RegretBenchCommand.self, ProjectionBenchCommand.self,
         ])
 }
 

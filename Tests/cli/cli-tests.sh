@@ -105,6 +105,12 @@ for ranks in 2 4; do
 done
 check "each queried training example is its own top proponent" /usr/bin/python3 -c \
     "import json,sys; t=json.load(open('$work/influence-1/influence.json'))['tests']; sys.exit(sum(x['proponents'][0]['index']==x['index'] for x in t) < 10)"
+# Projected scores rank training examples like exact ones: Spearman ≥ 0.9 for every test example
+# at the default sketch size (256 per layer), S = 16, the MLP VAE, 3 checkpoints.
+check "projected vs exact influence: Spearman" $vaekit bench projection --run "$work/run" --checkpoints 8,16,24 \
+    --train 300 --tests 6 --json "$work/spearman.json"
+check "Spearman ≥ 0.9 for every test example" /usr/bin/python3 -c \
+    "import json,sys; d=json.load(open('$work/spearman.json')); print(d['spearman']); sys.exit(min(d['spearman']) < 0.9)"
 check "self-influence lists every example" /usr/bin/python3 -c \
     "import json,sys; sys.exit(len(json.load(open('$work/influence-1/self-influence.json'))['values']) != 512)"
 refuses "query without an index" "no gradient index" $vaekit influence query --run "$work/launcher" --test test:0
