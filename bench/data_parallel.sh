@@ -8,16 +8,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 trials=${1:-3}
-launch/setup.sh > /dev/null
-. launch/env.sh
-if ! /usr/bin/python3 -c "import torch" 2>/dev/null; then
-    if [ "$(id -u)" = 0 ]; then sudo=(); else sudo=(sudo); fi
-    DEBIAN_FRONTEND=noninteractive "${sudo[@]}" apt-get install -y -qq python3-torch
-fi
-[ -f data/fashion-mnist/train.h5 ] || .build/release/vaekit data prepare fashion-mnist
-
-median() { sort -g | awk '{v[NR]=$1} END {print v[int((NR+1)/2)]}'; }
-rate() { grep -o '"examples_per_second": [0-9.]*' | tail -1 | awk '{print $2}'; }
+. bench/common.sh > /dev/null
 config=configs/fashion-mnist-mlp.yaml
 bench=(.build/release/vaekit bench train --config "$config" --steps 300 --warmup 20)
 one_threads=(); one_workers=(); two_ranks=(); ddp=()

@@ -12,22 +12,10 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 trials=${1:-3}
 samples=${2:-200}
-launch/setup.sh
-. launch/env.sh
-if ! /usr/bin/python3 -c "import torch" 2>/dev/null; then
-    echo "bench: installing Debian's python3-torch for the reference"
-    if [ "$(id -u)" = 0 ]; then sudo=(); else sudo=(sudo); fi
-    DEBIAN_FRONTEND=noninteractive "${sudo[@]}" apt-get install -y -qq python3-torch
-fi
-[ -f data/fashion-mnist/train.h5 ] || .build/release/vaekit data prepare fashion-mnist
+. bench/common.sh
 run=runs/bench-dcgan
-if [ -z "$(ls "$run"/checkpoints/*.h5 2>/dev/null)" ]; then
-    rm -rf "$run"
-    .build/release/vaekit train --config configs/fashion-mnist-dcgan.yaml --run "$run" --max-steps 200 --quiet
-fi
+run_once "$run" configs/fashion-mnist-dcgan.yaml
 
-median() { sort -g | awk '{v[NR]=$1} END {print v[int((NR+1)/2)]}'; }
-field() { grep -o "\"$1\": [0-9.]*" | tail -1 | awk '{print $2}'; }
 
 declare -a one two torch
 declare -a one_iwae one_refit torch_iwae torch_refit

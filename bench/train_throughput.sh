@@ -11,17 +11,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 trials=${1:-3}
-launch/setup.sh
-. launch/env.sh
-if ! /usr/bin/python3 -c "import torch" 2>/dev/null; then
-    echo "bench: installing Debian's python3-torch for the reference"
-    if [ "$(id -u)" = 0 ]; then sudo=(); else sudo=(sudo); fi
-    DEBIAN_FRONTEND=noninteractive "${sudo[@]}" apt-get install -y -qq python3-torch
-fi
-[ -f data/fashion-mnist/train.h5 ] || .build/release/vaekit data prepare fashion-mnist
+. bench/common.sh
 
-median() { sort -g | awk '{v[NR]=$1} END {print v[int((NR+1)/2)]}'; }
-rate() { grep -o '"examples_per_second": [0-9.]*' | tail -1 | awk '{print $2}'; }
 
 printf '%-8s %16s %16s %8s\n' model "VAEKit ex/s" "PyTorch ex/s" ratio
 for model in mlp dcgan; do

@@ -158,13 +158,7 @@ extension VAE {
                 + logDeterminant.reshaped(to: [batch, 1]).broadcast(to: [batch, count]).reshaped(to: [
                     batch * count
                 ])
-            logWeights.withUnsafeMutableBufferPointer { out in
-                weights.withUnsafeBufferPointer { source in
-                    for b in 0..<batch {
-                        for k in 0..<count { out[b * samples + start + k] = source[b * count + k] }
-                    }
-                }
-            }
+            logWeights.store(weights, batch: batch, count: count, at: start)
             start += count
         }
         return logWeights.logSumExp(alongAxis: 1) + (-Float.logOf(Float(samples)))

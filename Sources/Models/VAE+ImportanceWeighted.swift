@@ -61,13 +61,7 @@ extension VAE {
             let posterior =
                 noise.squared().sum(alongAxes: [2]) * -0.5 - logDeterminant.reshaped(to: [batch, 1])
             let weights = logLikelihood.reshaped(to: [batch, count]) + prior - posterior
-            logWeights.withUnsafeMutableBufferPointer { out in
-                weights.withUnsafeBufferPointer { source in
-                    for b in 0..<batch {
-                        for k in 0..<count { out[b * samples + start + k] = source[b * count + k] }
-                    }
-                }
-            }
+            logWeights.store(weights, batch: batch, count: count, at: start)
             start += count
         }
         return logWeights.logSumExp(alongAxis: 1) + (-Float.logOf(Float(samples)))
@@ -81,6 +75,21 @@ extension VAE {
             for _ in 0..<count { repeated.append(contentsOf: row) }
         }
         return repeated
+    }
+}
+
+extension Tensor {
+    /// Writes a chunk's log-weights `[B·count]` (example-major) into columns
+    /// `start..<start + count` of this `[B, samples]` table.
+    mutating func store(_ weights: Tensor, batch: Int, count: Int, at start: Int) {
+        let samples = shape[1]
+        withUnsafeMutableBufferPointer { out in
+            weights.withUnsafeBufferPointer { source in
+                for b in 0..<batch {
+                    for k in 0..<count { out[b * samples + start + k] = source[b * count + k] }
+                }
+            }
+        }
     }
 }
 

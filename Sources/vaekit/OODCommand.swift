@@ -25,14 +25,7 @@ struct OODCommand: ParsableCommand {
     @Option(help: "Images per set (the first ones).")
     var count = 200
 
-    @Option(help: "Importance samples of the IWAE estimates.")
-    var iwaeSamples = 1000
-
-    @Option(help: "Refit steps of Likelihood Regret.")
-    var steps = 100
-
-    @Option(help: "Test images refitted together (independent encoder copies).")
-    var batchSize = 32
+    @OptionGroup var regret: RegretOptions
 
     @Option(help: "A run trained with data.perturbation for the likelihood-ratio baseline.")
     var background: String?
@@ -40,23 +33,14 @@ struct OODCommand: ParsableCommand {
     @Option(help: "Checkpoint to score (default: the run's newest).")
     var checkpoint: String?
 
-    @Option(help: "Worker threads per rank, 1 BLAS thread each (default: 2 on one rank, 1 under mpirun).")
-    var workers: Int?
-
     func run() throws {
         let communicator = try makeCommunicator()
         setBLASThreadCount(1)
         try runOnEveryRank(communicator) {
-            guard count >= 1, iwaeSamples >= 1, steps >= 0, batchSize >= 1 else {
-                throw ValidationError("--count, --iwae-samples and --batch-size must be ≥ 1, --steps ≥ 0")
-            }
+            guard count >= 1 else { throw ValidationError("--count must be ≥ 1") }
             let runner = OODRunner(run: RunDirectory(runFolder), communicator: communicator)
             runner.count = count
-            runner.settings.importanceSamples = iwaeSamples
-            runner.settings.chunk = min(100, iwaeSamples)
-            runner.settings.steps = steps
-            runner.settings.batchSize = batchSize
-            runner.settings.workers = max(1, workers ?? (communicator.size > 1 ? 1 : 2))
+            runner.settings = try regret.settings(ranks: communicator.size)
             runner.checkpoint = checkpoint
             runner.background = background.map { RunDirectory($0) }
             runner.log = { communicator.isCoordinator ? print($0) : () }
@@ -67,5 +51,35 @@ struct OODCommand: ParsableCommand {
                 try RunDirectory(runFolder).recordCommand(CommandLine.arguments, ranks: communicator.size)
             }
         }
+    }
+}
+
+/// The Likelihood Regret options of `vaekit ood` and `vaekit bench regret`.
+struct RegretOptions: ParsableArguments {
+    @Option(help: "Importance samples K of both IWAE estimates.")
+    var iwaeSamples = 1000
+
+    @Option(help: "Refit steps of Likelihood Regret.")
+    var steps = 100
+
+    @Option(help: "Test images refitted together on a rank (independent encoder copies).")
+    var batchSize = 32
+
+    @Option(help: "Worker threads per rank, 1 BLAS thread each (default: 2 on one rank, 1 under mpirun).")
+    var workers: Int?
+
+    /// The settings, checked: K, refit steps, batch, and workers (default 2 on one rank, 1 under
+    /// mpirun, where the ranks already fill the cores).
+    func settings(ranks: Int) throws -> RegretSettings {
+        guard iwaeSamples >= 1, steps >= 0, batchSize >= 1, (workers ?? 1) >= 1 else {
+            throw ValidationError("--iwae-samples, --batch-size and --workers must be ≥ 1, --steps ≥ 0")
+        }
+        var settings = RegretSettings()
+        settings.importanceSamples = iwaeSamples
+        settings.chunk = min(100, iwaeSamples)
+        settings.steps = steps
+        settings.batchSize = batchSize
+        settings.workers = workers ?? (ranks > 1 ? 1 : 2)
+        return settings
     }
 }

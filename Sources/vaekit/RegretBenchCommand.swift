@@ -21,25 +21,13 @@ struct RegretBenchCommand: ParsableCommand {
     @Option(help: "Timed test images (all ranks together).")
     var images = 32
 
-    @Option(help: "Importance samples K of both IWAE estimates.")
-    var iwaeSamples = 1000
-
-    @Option(help: "Refit steps.")
-    var steps = 100
-
-    @Option(help: "Test images refitted together on a rank.")
-    var batchSize = 32
-
-    @Option(help: "Worker threads per rank, 1 BLAS thread each (default: 2 on one rank, 1 under mpirun).")
-    var workers: Int?
+    @OptionGroup var regret: RegretOptions
 
     func run() throws {
         let communicator = try makeCommunicator()
         setBLASThreadCount(1)
         try runOnEveryRank(communicator) {
-            guard images >= 1, iwaeSamples >= 1, steps >= 0, batchSize >= 1 else {
-                throw ValidationError("--images, --iwae-samples and --batch-size must be ≥ 1, --steps ≥ 0")
-            }
+            guard images >= 1 else { throw ValidationError("--images must be ≥ 1") }
             let run = RunDirectory(runFolder)
             let config = try run.loadConfig()
             let data = try RunData.load(config)
@@ -48,18 +36,13 @@ struct RegretBenchCommand: ParsableCommand {
                 throw StorageError.cannotOpen(path: run.checkpointsPath, reason: "no checkpoint")
             }
             try Checkpoint.load(checkpoint, into: model.arena)
-            var settings = RegretSettings()
-            settings.importanceSamples = iwaeSamples
-            settings.chunk = min(100, iwaeSamples)
-            settings.steps = steps
-            settings.batchSize = batchSize
-            settings.workers = workers ?? (communicator.size > 1 ? 1 : 2)
+            let settings = try regret.settings(ranks: communicator.size)
             var regret = LikelihoodRegret(model: model, config: config, settings: settings)
             let count = min(images, data.test.count)
             let mine = Array(communicator.share(of: count))
             // Warm-up: one image, untimed (allocator, BLAS buffers).
             var warm = settings
-            warm.steps = min(steps, 2)
+            warm.steps = min(settings.steps, 2)
             _ = LikelihoodRegret(model: model, config: config, settings: warm).scores(data.test, indices: [0])
             try communicator.barrier()
             let timing = RegretTiming()
@@ -85,7 +68,8 @@ struct RegretBenchCommand: ParsableCommand {
                         "{\"images_per_second\": %.4f, \"images\": %d, \"ranks\": %d, \"iwae_samples\": %d, "
                         + "\"steps\": %d, \"batch_size\": %d, \"workers\": %d, \"seconds_iwae_per_image\": %.4f, "
                         + "\"seconds_refit_per_image\": %.4f, \"mean_regret\": %.4f, \"wall_seconds\": %.2f}",
-                    Double(count) / seconds, count, communicator.size, iwaeSamples, steps, batchSize,
+                    Double(count) / seconds, count, communicator.size, settings.importanceSamples,
+                    settings.steps, settings.batchSize,
                     settings.workers,
                     perImage(sums[0]), perImage(sums[1]), sums[2] / Double(count), seconds))
         }

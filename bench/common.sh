@@ -1,0 +1,24 @@
+# Sourced by the benchmark scripts: set-up, the environment, Debian's torch for the PyTorch
+# references, the Fashion-MNIST files, and median/field helpers.
+launch/setup.sh
+. launch/env.sh
+if ! /usr/bin/python3 -c "import torch" 2>/dev/null; then
+    echo "bench: installing Debian's python3-torch for the reference"
+    if [ "$(id -u)" = 0 ]; then sudo=(); else sudo=(sudo); fi
+    DEBIAN_FRONTEND=noninteractive "${sudo[@]}" apt-get install -y -qq python3-torch
+fi
+[ -f data/fashion-mnist/train.h5 ] || .build/release/vaekit data prepare fashion-mnist
+
+# median: the median of numbers on standard input, one per line.
+median() { sort -g | awk '{v[NR]=$1} END {print v[int((NR+1)/2)]}'; }
+# field NAME: the last `"NAME": number` on standard input.
+field() { grep -o "\"$1\": [0-9.]*" | tail -1 | awk '{print $2}'; }
+# rate: examples per second from a JSON line.
+rate() { field examples_per_second; }
+# run_once RUN CONFIG: a briefly trained run (200 steps) for throughput benchmarks, made when missing.
+run_once() {
+    if [ -z "$(ls "$1"/checkpoints/*.h5 2>/dev/null)" ]; then
+        rm -rf "$1"
+        .build/release/vaekit train --config "$2" --run "$1" --max-steps 200 --quiet
+    fi
+}
