@@ -2,17 +2,21 @@
 # Installs what VAEKit needs on Debian (apt-get, through sudo when not root, skipping packages
 # already installed) and builds the release binary .build/release/vaekit.
 #
-#   launch/setup.sh              packages + release build
-#   launch/setup.sh --no-build   packages only
+#   launch/setup.sh                   packages + release build
+#   launch/setup.sh --no-build        packages only
+#   launch/setup.sh --test-tools      also what the tests use: Chromium (the report is rendered
+#                                     headless) and Pillow (an independent PNG decoder)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . launch/env.sh
 
 build=1
+test_tools=0
 for argument in "$@"; do
     case "$argument" in
         --no-build) build=0 ;;
-        *) echo "setup.sh: unknown option $argument (expected --no-build)" >&2; exit 2 ;;
+        --test-tools) test_tools=1 ;;
+        *) echo "setup.sh: unknown option $argument (expected --no-build or --test-tools)" >&2; exit 2 ;;
     esac
 done
 
@@ -21,6 +25,7 @@ packages=(
     zlib1g-dev libpng-dev dataset-fashion-mnist
     python3-h5py  # the tests read checkpoints with an independent HDF5 reader
 )
+if [ "$test_tools" = 1 ]; then packages+=(chromium python3-pil); fi
 
 missing=()
 for package in "${packages[@]}"; do

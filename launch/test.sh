@@ -2,7 +2,7 @@
 # Set-up plus the whole test suite: format lint, then every test target.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-launch/setup.sh
+launch/setup.sh --test-tools
 . launch/env.sh
 
 echo "test: swift format lint"
