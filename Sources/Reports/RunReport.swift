@@ -144,7 +144,7 @@ extension RunReport {
         let config = try run.loadConfig()
         let history = try run.loadTrainingHistory()
         let curves = try loadCurves(run.metricsPath)
-        let last = history.sessions.last
+        let last = history.sessions.last { $0.lastStep > $0.firstStep }
         let steps = run.checkpointSteps()
         let data = try RunData.load(config)
         let network = try config.makeModel(imageShape: data.imageShape)

@@ -191,7 +191,8 @@ public final class Trainer {
         summary.steps = step
         summary.examplesPerSecond = rate(since: started, steps: step - firstStep)
         summary.checkpoint = run.checkpointPath(step: step)
-        if writes {
+        // A resumed run that was already complete took no step: nothing to record.
+        if writes && step > firstStep {
             let wall = (clock.now - started).components
             try run.recordTrainingSession(
                 TrainingSession(
