@@ -12,9 +12,9 @@ extension RunReport {
     public static func write(_ run: RunDirectory, influenceTests: Int = 6) throws -> (
         json: String, html: String
     ) {
-        let report = try assemble(run)
-        let config = try run.loadConfig()
-        let data = try RunData.load(config)
+        // The datasets are read once: for the report's facts and for the example images.
+        let data = try RunData.load(try run.loadConfig())
+        let report = try assemble(run, data: data)
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
         encoder.nonConformingFloatEncodingStrategy = .convertToString(

@@ -140,13 +140,14 @@ public struct RunReport: Codable, Sendable {
 extension RunReport {
     /// Gathers a report from the files of `run`; missing results leave their section empty.
     /// Files that exist but cannot be read are errors naming the file.
-    public static func assemble(_ run: RunDirectory) throws -> RunReport {
+    /// `data` is the run's data when the caller has already loaded it.
+    public static func assemble(_ run: RunDirectory, data loaded: RunData? = nil) throws -> RunReport {
         let config = try run.loadConfig()
         let history = try run.loadTrainingHistory()
         let curves = try loadCurves(run.metricsPath)
         let last = history.sessions.last { $0.lastStep > $0.firstStep }
         let steps = run.checkpointSteps()
-        let data = try RunData.load(config)
+        let data = try loaded ?? RunData.load(config)
         let network = try config.makeModel(imageShape: data.imageShape)
         let facts = RunFacts(
             name: config.name, path: run.path, config: config.yaml, architecture: config.model.architecture,

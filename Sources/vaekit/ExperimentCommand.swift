@@ -7,6 +7,7 @@ import Foundation
 import Models
 import Runs
 import Storage
+import Synchronization
 import TensorCore
 
 struct ExperimentCommand: ParsableCommand {
@@ -134,17 +135,16 @@ struct HVAEGaussianCommand: ParsableCommand {
 }
 
 /// A shared work counter for worker threads.
-final class Counter: @unchecked Sendable {
-    private var value = 0
-    private let lock = NSLock()
+final class Counter: Sendable {
+    private let value = Mutex(0)
 
     /// The next index below `limit`, or nil when all are taken.
     func take(below limit: Int) -> Int? {
-        lock.lock()
-        defer { lock.unlock() }
-        guard value < limit else { return nil }
-        value += 1
-        return value - 1
+        value.withLock { next in
+            guard next < limit else { return nil }
+            next += 1
+            return next - 1
+        }
     }
 }
 
