@@ -26,7 +26,7 @@ public struct DerivativeCheck: CustomStringConvertible {
 
 /// Weights w of the scalarization, fixed per output shape.
 private func outputWeights(_ shape: [Int]) -> Tensor {
-    Philox(seed: 0x5EED, stream: 99).uniform(shape) * 2 + (-1)
+    Draws(seed: 0x5EED, .gradientCheck).generator(named: "output weights").uniform(shape) * 2 + (-1)
 }
 
 /// `Σ w ⊙ f(x)` accumulated in Double, for the numerical side.
@@ -105,7 +105,7 @@ public func checkHessianVectorProduct(
     tolerance: Float = 1e-2
 ) -> DerivativeCheck {
     let directions = inputs.enumerated().map { position, input in
-        Philox(seed: 0xD1EC, stream: UInt64(position)).uniform(input.shape) * 2 + (-1)
+        Draws(seed: 0xD1EC, .gradientCheck).generator(position).uniform(input.shape) * 2 + (-1)
     }
     let variables = inputs.map { Variable($0, requiresGradient: true) }
     let firstOrder = analyticGradients(f, variables, createGraph: true)

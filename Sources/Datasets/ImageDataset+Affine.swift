@@ -24,13 +24,6 @@ public struct AffineRanges: Equatable, Sendable {
     }
 }
 
-extension RandomPurpose {
-    /// Affine augmentation parameters.
-    public static let augmentation: UInt64 = 12
-    /// Binarization of augmented images.
-    public static let augmentedBinarize: UInt64 = 13
-}
-
 extension ImageDataset {
     /// Intensities of the examples `indices` after a random affine transformation each:
     /// `[B, C, H, W]` in [0, 1]. Output pixel p takes the input at c + R(−θ)(p − c − t)/s
@@ -40,13 +33,11 @@ extension ImageDataset {
         let source = intensities(indices)
         let (h, w, planes) = (height, width, channels)
         let center = (x: Float(w - 1) / 2, y: Float(h - 1) / 2)
+        let keys = Draws(seed: seed, .augmentation, step: step, split: drawSplit)
         return Tensor(shape: source.shape) { out in
             source.withUnsafeBufferPointer { input in
                 for (row, example) in indices.enumerated() {
-                    let u = Philox(
-                        seed: seed, stream: Philox.stream(RandomPurpose.augmentation, step, UInt64(example))
-                    )
-                    .uniform([4]).scalars
+                    let u = keys.generator(example).uniform([4]).scalars
                     let angle = (u[0] * 2 - 1) * ranges.degrees * Float.pi / 180
                     let shiftX = ((u[1] * 2 - 1) * ranges.translation * Float(w)).rounded()
                     let shiftY = ((u[2] * 2 - 1) * ranges.translation * Float(h)).rounded()
@@ -72,17 +63,16 @@ extension ImageDataset {
         }
     }
 
-    /// Binary draws x ~ Bernoulli(p) of intensities `p` (keyed like `binarized`, own purpose).
-    public static func binarize(_ intensities: Tensor, indices: [Int], seed: UInt64, step: UInt64) -> Tensor {
+    /// Binary draws x ~ Bernoulli(p) of the augmented intensities `p` of the examples `indices`
+    /// of this set (keyed like `binarized`, with their own purpose).
+    public func binarizeAugmented(_ intensities: Tensor, indices: [Int], seed: UInt64, step: UInt64) -> Tensor
+    {
         let size = intensities.count / max(indices.count, 1)
+        let keys = Draws(seed: seed, .augmentedBinarize, step: step, split: drawSplit)
         return Tensor(shape: intensities.shape) { out in
             intensities.withUnsafeBufferPointer { input in
                 for (row, example) in indices.enumerated() {
-                    let draws = Philox(
-                        seed: seed,
-                        stream: Philox.stream(RandomPurpose.augmentedBinarize, step, UInt64(example))
-                    ).uniform([size])
-                    draws.withUnsafeBufferPointer { u in
+                    keys.generator(example).uniform([size]).withUnsafeBufferPointer { u in
                         for index in 0..<size {
                             out[row * size + index] = u[index] < input[row * size + index] ? 1 : 0
                         }

@@ -1,5 +1,5 @@
 // Turning examples into input tensors: intensities in [0, 1], or dynamically binarized with
-// draws keyed by (seed, step, example index), never by the position in the batch or the rank.
+// draws keyed by (seed, step, split, example index), never by the position in the batch or the rank.
 
 import TensorCore
 
@@ -29,17 +29,14 @@ extension ImageDataset {
 
     /// Binary images x ~ Bernoulli(byte/255) for the examples `indices`: `[B, C, H, W]`.
     ///
-    /// Example e's draw at `step` comes from `Philox(seed, stream(binarize, step, e))`.
+    /// Example e's thresholds at `step` are the draws `(seed, binarize, step, drawSplit, e)`.
     public func binarized(_ indices: [Int], seed: UInt64, step: UInt64) -> Tensor {
         let size = imageSize
+        let keys = Draws(seed: seed, .binarize, step: step, split: drawSplit)
         return Tensor(shape: [indices.count, channels, height, width]) { out in
             images.withUnsafeBufferPointer { pixels in
                 for (row, example) in indices.enumerated() {
-                    let draws = Philox(
-                        seed: seed, stream: Philox.stream(RandomPurpose.binarize, step, UInt64(example))
-                    )
-                    .uniform([size])
-                    draws.withUnsafeBufferPointer { u in
+                    keys.generator(example).uniform([size]).withUnsafeBufferPointer { u in
                         let source = example * size
                         let target = row * size
                         for index in 0..<size {
@@ -69,22 +66,4 @@ extension ImageDataset {
         case .dynamic: return binarized(indices, seed: seed, step: step)
         }
     }
-}
-
-/// Stream identifiers of VAEKit's random draws, so that different purposes never share draws.
-public enum RandomPurpose {
-    /// Parameter initialization (keyed by name in `Initializer`).
-    public static let initialization: UInt64 = 1
-    /// The epoch permutation of the sampler.
-    public static let shuffle: UInt64 = 2
-    /// Dynamic binarization.
-    public static let binarize: UInt64 = 3
-    /// Reparameterization noise ε.
-    public static let reparameterize: UInt64 = 4
-    /// Synthetic datasets.
-    public static let synthetic: UInt64 = 5
-    /// Importance samples of evaluation.
-    public static let importance: UInt64 = 6
-    /// Prior samples for image grids.
-    public static let prior: UInt64 = 7
 }

@@ -24,6 +24,17 @@ public struct ImageDataset: Sendable {
     /// `train`, `test`, or a user's name.
     public var split: String
 
+    /// The split of this set's random draws (binarization, ε, augmentation): the run names its
+    /// sets `train` and `test` whatever their files say, and other sets by their role.
+    public var drawSplit: DrawSplit { DrawSplit(split) }
+
+    /// The same images drawing in `split` (the run's `train`/`test`, an OOD set, a query role).
+    public func withDrawSplit(_ split: DrawSplit) -> ImageDataset {
+        var copy = self
+        copy.split = split.name
+        return copy
+    }
+
     /// Images N.
     public var count: Int { labels.count }
     /// Values per image, C·H·W.

@@ -29,7 +29,7 @@ public struct ShuffleSampler: Sendable {
     /// The permutation of epoch `epoch` (Fisher–Yates over Philox draws).
     public func permutation(epoch: Int) -> [Int] {
         var order = Array(0..<count)
-        let draws = Philox(seed: seed, stream: Philox.stream(RandomPurpose.shuffle, UInt64(epoch))).uniform([
+        let draws = Draws(seed: seed, .shuffle, step: UInt64(epoch), split: .train).generator(0).uniform([
             max(count - 1, 1)
         ])
         draws.withUnsafeBufferPointer { u in

@@ -8,9 +8,7 @@ public enum SyntheticImages {
     public static func noise(count: Int, channels: Int, height: Int, width: Int, seed: UInt64) -> ImageDataset
     {
         let size = channels * height * width
-        let draws = Philox(seed: seed, stream: Philox.stream(RandomPurpose.synthetic, 1)).uniform([
-            count * size
-        ])
+        let draws = Draws(seed: seed, .noiseImages).generator(0).uniform([count * size])
         let images = draws.scalars.map { UInt8(min(255, Int($0 * 256))) }
         return ImageDataset(
             images: images, labels: [Int64](repeating: -1, count: count), channels: channels, height: height,
@@ -22,8 +20,7 @@ public enum SyntheticImages {
         -> ImageDataset
     {
         let size = channels * height * width
-        let levels = Philox(seed: seed, stream: Philox.stream(RandomPurpose.synthetic, 2)).uniform([count])
-            .scalars
+        let levels = Draws(seed: seed, .constantImages).generator(0).uniform([count]).scalars
         var images: [UInt8] = []
         images.reserveCapacity(count * size)
         for level in levels {

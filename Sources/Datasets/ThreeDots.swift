@@ -65,16 +65,17 @@ public struct ThreeDots: Sendable {
         }
     }
 
-    /// `count` uniformly random factor vectors (`count × 6`), keyed by (seed, stream).
-    public func randomFactors(count: Int, seed: UInt64, stream: UInt64) -> [Int] {
-        Philox(seed: seed, stream: Philox.stream(RandomPurpose.synthetic, 3, stream)).uniform([count * 6])
+    /// `count` uniformly random factor vectors (`count × 6`) from `generator`.
+    public func randomFactors(count: Int, generator: Philox) -> [Int] {
+        generator.uniform([count * 6])
             .scalars
             .map { min(factorValues - 1, Int($0 * Float(factorValues))) }
     }
 
     /// A dataset of `count` random images (labels −1), as bytes.
     public func dataset(count: Int, seed: UInt64) -> ImageDataset {
-        let intensities = images(randomFactors(count: count, seed: seed, stream: 0))
+        let intensities = images(
+            randomFactors(count: count, generator: Draws(seed: seed, .threeDots).generator(0)))
         let bytes = intensities.scalars.map { UInt8(min(255, max(0, ($0 * 255).rounded()))) }
         return ImageDataset(
             images: bytes, labels: [Int64](repeating: -1, count: count), channels: 1, height: side,

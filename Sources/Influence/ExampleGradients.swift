@@ -1,8 +1,10 @@
 // Per-example gradients of the training loss at one checkpoint, for a set of examples, from
 // batched backward passes with per-example capture. Each example's loss is the β-ELBO averaged
-// over S reparameterization draws keyed by (seed, checkpoint, example, draw), and its images are
-// binarized with a key of the example alone, so a gradient never depends on the rank, the batch
-// or the position in it.
+// over S reparameterization draws keyed by (seed, influence, checkpoint, split, example), and its
+// images are binarized with a key of (split, example), so a gradient never depends on the rank,
+// the batch or the position in it. The index computes training examples in the `train` split;
+// queries use the query role of their split (`query:test`, `query:train`), so a training example
+// explained by a query draws afresh.
 // n = examples, L = positions (S per example for Linear layers), a/d = layer inputs/outputs.
 
 import Autodiff
@@ -88,9 +90,6 @@ public struct GradientComputer {
         self.checkpointStep = checkpointStep
     }
 
-    /// The stream purpose of influence draws.
-    static let purpose: UInt64 = 8
-
     /// Gradients of the examples `indices` of `set`, in batches of `settings.batchSize`.
     public func gradients(_ set: ImageDataset, indices: [Int]) -> ExampleGradients {
         var parts: [ExampleGradients] = []
@@ -110,17 +109,9 @@ public struct GradientComputer {
         let replicated = indices.flatMap { Array(repeating: $0, count: draws) }
         // Binarization keyed by the example alone: the S replicas see the same image.
         let (input, target) = config.batch(set, indices: replicated, step: RunConfig.evaluationStep)
-        let noise = Tensor(shape: [replicated.count, latent]) { out in
-            for (row, example) in indices.enumerated() {
-                let values = Philox(
-                    seed: config.seed,
-                    stream: Philox.stream(GradientComputer.purpose, UInt64(checkpointStep), UInt64(example))
-                ).normal([draws * latent])
-                values.withUnsafeBufferPointer { source in
-                    for index in 0..<(draws * latent) { out[row * draws * latent + index] = source[index] }
-                }
-            }
-        }
+        // Example-major: the S draws of an example are its stream's first S·Z normals.
+        let noise = Draws(seed: config.seed, .influence, step: UInt64(checkpointStep), split: set.drawSplit)
+            .normal(indices, count: draws * latent).reshaped(to: [replicated.count, latent])
         let pass = ForwardPass(arena: model.arena, capturePerExample: true)
         let terms = model.elbo(input, target: target, noise: noise, pass)
         // Each example's loss is the mean over its S draws.

@@ -34,7 +34,7 @@ public struct IndexManifest: Codable, Equatable, Sendable {
         public var shards: [Shard]
     }
 
-    /// `vaekit-gradient-index-2`.
+    /// `vaekit-gradient-index-3`.
     public var format: String
     /// factors, projected or dense.
     public var mode: String
@@ -63,7 +63,7 @@ public struct IndexManifest: Codable, Equatable, Sendable {
         return settings
     }
 
-    static let format = "vaekit-gradient-index-2"
+    static let format = "vaekit-gradient-index-3"
 
     /// The manifest's path in a run.
     public static func path(_ run: RunDirectory) -> String { "\(run.path)/gradients/manifest.json" }

@@ -100,7 +100,9 @@ public final class InfluenceQuery {
         let config = try run.loadConfig()
         let data = try RunData.load(config)
         let model = try config.makeModel(imageShape: data.imageShape)
-        let set = spec.split == "test" ? data.test : data.train
+        // The query role: a training example explained here draws afresh, not the index's draws.
+        let split = spec.split == "test" ? data.test : data.train
+        let set = split.withDrawSplit(split.drawSplit.query)
         for index in spec.indices where index < 0 || index >= set.count {
             throw ConfigError.badValue(
                 path: "--test", key: spec.split, value: "\(index)", expected: "an index in 0..<\(set.count)")

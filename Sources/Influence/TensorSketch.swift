@@ -23,22 +23,16 @@ struct TensorSketch {
     init(settings: InfluenceSettings, layer: String, factor: GradientFactor, checkpoint: Int) {
         let size = settings.projectionDimension
         dimension = size
-        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
-        for byte in layer.utf8 + Array("@\(checkpoint)".utf8) {
-            hash ^= UInt64(byte)
-            hash &*= 0x0000_0100_0000_01B3
-        }
-        func countSketch(_ count: Int, side: UInt64) -> ([Int32], [Float]) {
-            let draws = Philox(seed: settings.projectionSeed, stream: Philox.stream(hash, side)).uniform([
-                2 * count
-            ])
-            .scalars
+        func countSketch(_ count: Int, side: String) -> ([Int32], [Float]) {
+            let draws = Draws(
+                seed: settings.projectionSeed, .projection, step: UInt64(checkpoint), split: DrawSplit(side)
+            ).generator(named: layer).uniform([2 * count]).scalars
             let buckets = (0..<count).map { Int32(min(Int(draws[2 * $0] * Float(size)), size - 1)) }
             let signs = (0..<count).map { draws[2 * $0 + 1] < 0.5 ? Float(-1) : 1 }
             return (buckets, signs)
         }
-        (inputBuckets, inputSigns) = countSketch(factor.inputs.shape[2], side: 1)
-        (outputBuckets, outputSigns) = countSketch(factor.outputGradients.shape[2], side: 2)
+        (inputBuckets, inputSigns) = countSketch(factor.inputs.shape[2], side: "inputs")
+        (outputBuckets, outputSigns) = countSketch(factor.outputGradients.shape[2], side: "output gradients")
     }
 
     /// CountSketch of every row of `[rows, n]`: `[rows, D]`.

@@ -65,7 +65,9 @@ public struct HamiltonianGaussianExperiment {
         sigma =
             dimension == 1
             ? [1] : r.map { 36 * $0 * $0 / (10 * Float((dimension - 1) * (dimension - 1))) + 0.1 }
-        let stream = Philox(seed: seed, stream: Philox.stream(15, UInt64(dimension), UInt64(repetition)))
+        // One stream per (dimension, repetition): the dimension as the step, the repetition as
+        // the index.
+        let stream = Draws(seed: seed, .gaussianExperimentData, step: UInt64(dimension)).generator(repetition)
         let z = stream.normal([dimension], first: 0)
         let noise = stream.normal([count, dimension], first: UInt64(dimension))
         var sums = [Float](repeating: 0, count: dimension)
@@ -113,9 +115,8 @@ public struct HamiltonianGaussianExperiment {
             return likelihood + prior + logScale.sum()
         case .hamiltonian(let steps, let tempered):
             let samples = 10
-            let draws = Philox(seed: seed, stream: Philox.stream(16, UInt64(iteration))).normal([
-                2, samples, d,
-            ])
+            let draws = Draws(seed: seed, .gaussianExperimentNoise, step: UInt64(iteration)).generator(0)
+                .normal([2, samples, d])
             var z = Variable(draws.slice(alongAxis: 0, start: 0, length: 1).reshaped(to: [samples, d]))
             var momentum = Variable(
                 draws.slice(alongAxis: 0, start: 1, length: 1).reshaped(to: [samples, d]))

@@ -108,8 +108,7 @@ extension VAE {
     /// (z₀, ρ₀) ~ q⁰, log w = log p(x|z_K) − ½‖z_K‖² − ½‖ρ_K‖² + Σ log σ + ½‖ε‖² + ½‖γ‖² (the
     /// 2π and T₀ constants cancel); returns log p̂(x) = logsumexp log w − log K, `[B]`.
     public func hamiltonianImportanceWeightedLogLikelihood(
-        _ x: Tensor, target: LikelihoodTarget, indices: [Int], samples: Int, chunk: Int, seed: UInt64,
-        purpose: UInt64 = 6
+        _ x: Tensor, target: LikelihoodTarget, indices: [Int], samples: Int, chunk: Int, draws keys: Draws
     ) -> Tensor {
         let (batch, latent) = (x.shape[0], latentCount)
         let pass = ForwardPass(arena: arena, trainable: false)
@@ -124,7 +123,7 @@ extension VAE {
             // ε and γ of sample k of example b: draws (k·2Z …) of the example's stream.
             let draws = Tensor(shape: [batch, count, 2 * latent]) { out in
                 for (row, example) in indices.enumerated() {
-                    let values = Philox(seed: seed, stream: Philox.stream(purpose, UInt64(example)))
+                    let values = keys.generator(example)
                         .normal([count * 2 * latent], first: UInt64(start * 2 * latent))
                     values.withUnsafeBufferPointer { source in
                         for index in 0..<(count * 2 * latent) {

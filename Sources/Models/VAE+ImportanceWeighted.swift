@@ -16,9 +16,10 @@ extension VAE {
     ///   - indices: the examples' dataset indices (they key the draws).
     ///   - samples: K.
     ///   - chunk: samples decoded at once per example (memory ∝ B·chunk·D).
+    ///   - draws: the examples' streams; ε_k of example b is draws k·Z ..< (k+1)·Z of its stream.
     public func importanceWeightedLogLikelihood(
-        _ x: Tensor, target: LikelihoodTarget, indices: [Int], samples: Int, chunk: Int, seed: UInt64,
-        purpose: UInt64 = 6, pass existing: ForwardPass? = nil
+        _ x: Tensor, target: LikelihoodTarget, indices: [Int], samples: Int, chunk: Int, draws keys: Draws,
+        pass existing: ForwardPass? = nil
     ) -> Tensor {
         let batch = x.shape[0]
         let latent = latentCount
@@ -29,7 +30,7 @@ extension VAE {
         // Σ_j ½ log σ_j² per example: the −log N(z; μ, σ²) normalizer.
         let logDeterminant = (logVariance.value * 0.5).sum(alongAxes: [1])
         var logWeights = Tensor.zeros([batch, samples])
-        let generators = indices.map { Philox(seed: seed, stream: Philox.stream(purpose, UInt64($0))) }
+        let generators = indices.map { keys.generator($0) }
         var start = 0
         while start < samples {
             let count = min(chunk, samples - start)

@@ -17,7 +17,7 @@ public enum Initializer: Sendable, Equatable {
 
     /// Draws a tensor of `shape` for a parameter called `name`.
     public func draw(shape: [Int], fanIn: Int, seed: UInt64, name: String) -> Tensor {
-        let generator = Philox(seed: seed, stream: Philox.stream(Initializer.nameHash(name)))
+        let generator = Draws(seed: seed, .initialization).generator(named: name)
         switch self {
         case .pytorchDefault:
             let bound = 1 / Float(max(fanIn, 1)).squareRoot()
@@ -31,13 +31,4 @@ public enum Initializer: Sendable, Equatable {
         }
     }
 
-    /// FNV-1a of the UTF-8 name: stable across processes (Swift's `Hasher` is not).
-    static func nameHash(_ name: String) -> UInt64 {
-        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
-        for byte in name.utf8 {
-            hash ^= UInt64(byte)
-            hash &*= 0x0000_0100_0000_01B3
-        }
-        return hash
-    }
 }

@@ -87,9 +87,6 @@ public struct LikelihoodRegret {
         self.settings = settings
     }
 
-    /// Stream purpose of the refit's draws.
-    static let purpose: UInt64 = 9
-
     /// The encoder's parameters: the first entries of the arena (they are registered first).
     var encoderEntries: [Int] {
         let indices = model.arena.entries.indices.filter {
@@ -105,20 +102,10 @@ public struct LikelihoodRegret {
         encoderEntries.last.map { model.arena.entries[$0].offset + model.arena.entries[$0].count } ?? 0
     }
 
-    /// ε of refit step `step` for the examples `indices`: `[B, Z]`.
-    func noise(_ indices: [Int], step: Int) -> Tensor {
-        let latent = model.latentCount
-        return Tensor(shape: [indices.count, latent]) { out in
-            for (row, example) in indices.enumerated() {
-                Philox(
-                    seed: config.seed,
-                    stream: Philox.stream(LikelihoodRegret.purpose, UInt64(example), UInt64(step))
-                )
-                .normal([latent]).withUnsafeBufferPointer { source in
-                    for j in 0..<latent { out[row * latent + j] = source[j] }
-                }
-            }
-        }
+    /// ε of refit step `step` for the examples `indices` of `set`: `[B, Z]`.
+    func noise(_ set: ImageDataset, _ indices: [Int], step: Int) -> Tensor {
+        Draws(seed: config.seed, .likelihoodRegret, step: UInt64(step), split: set.drawSplit)
+            .normal(indices, count: model.latentCount)
     }
 
     /// Scores of the examples `indices` of `set`, refitted in batches of independent copies; the
@@ -159,8 +146,7 @@ public struct LikelihoodRegret {
         let (input, target) = config.batch(set, indices: indices, step: RunConfig.evaluationStep)
         let before = model.importanceWeightedLogLikelihood(
             input, target: target, indices: indices, samples: settings.importanceSamples,
-            chunk: chunk,
-            seed: config.seed)
+            chunk: chunk, draws: config.evaluationDraws(set))
         timing?.add(clock.now - mark, refit: false)
         mark = clock.now
         // B copies of the encoder: parameters [B] + shape, in one arena of their own.
@@ -178,7 +164,7 @@ public struct LikelihoodRegret {
         let adam = Adam(weightDecay: settings.weightDecay)
         for step in 0..<settings.steps {
             let pass = bind(copies, requiringGradients: true)
-            let terms = model.elbo(input, target: target, noise: noise(indices, step: step), pass.pass)
+            let terms = model.elbo(input, target: target, noise: noise(set, indices, step: step), pass.pass)
             // Σ of independent per-example losses: copy b's gradient sees example b only.
             let gradients = gradients(of: terms.loss(beta: 1).sum(), wrt: pass.variables)
             for (index, gradient) in gradients.enumerated() {
@@ -195,8 +181,8 @@ public struct LikelihoodRegret {
         mark = clock.now
         let after = model.importanceWeightedLogLikelihood(
             input, target: target, indices: indices, samples: settings.importanceSamples,
-            chunk: chunk,
-            seed: config.seed, pass: bind(copies, requiringGradients: false).pass)
+            chunk: chunk, draws: config.evaluationDraws(set),
+            pass: bind(copies, requiringGradients: false).pass)
         timing?.add(clock.now - mark, refit: false)
         return indices.enumerated().map { row, index in
             RegretScore(
@@ -235,20 +221,18 @@ public struct LikelihoodRegret {
             copy.arena.load(flatValues: model.arena.flatValues())
             let before = copy.importanceWeightedLogLikelihood(
                 input, target: target, indices: [index], samples: settings.importanceSamples,
-                chunk: settings.chunk,
-                seed: config.seed)
+                chunk: settings.chunk, draws: config.evaluationDraws(set))
             let adam = Adam(weightDecay: settings.weightDecay)
             let encoder = encoderElementCount
             for step in 0..<settings.steps {
                 let pass = ForwardPass(arena: copy.arena)
-                let terms = copy.elbo(input, target: target, noise: noise([index], step: step), pass)
+                let terms = copy.elbo(input, target: target, noise: noise(set, [index], step: step), pass)
                 pass.backward(terms.loss(beta: 1).sum())
                 adam.step(copy.arena, learningRate: settings.learningRate, elements: encoder)
             }
             let after = copy.importanceWeightedLogLikelihood(
                 input, target: target, indices: [index], samples: settings.importanceSamples,
-                chunk: settings.chunk,
-                seed: config.seed)
+                chunk: settings.chunk, draws: config.evaluationDraws(set))
             return RegretScore(
                 index: index, negativeLogLikelihoodBefore: -Double(before.scalar),
                 negativeLogLikelihoodAfter: -Double(after.scalar))

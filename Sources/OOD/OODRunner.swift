@@ -46,15 +46,21 @@ public final class OODRunner {
     }
 
     /// Resolves a set name: `test` / `fashion-mnist:test` (the run's test set), `noise`,
-    /// `constant`, `vflip`, `invert` (of the test set), or an HDF5/IDX file.
+    /// `constant`, `vflip`, `invert` (of the test set), or an HDF5/IDX file. Every set but the
+    /// test set draws in a split of its own (`ood:<spec>`), so its image i and test image i never
+    /// share draws.
     func resolve(_ spec: String, config: RunConfig, test: ImageDataset) throws -> ImageDataset {
+        if spec == "test" || spec == "fashion-mnist:test" { return test }
+        return try resolveOOD(spec, config: config, test: test).withDrawSplit(DrawSplit("ood:\(spec)"))
+    }
+
+    private func resolveOOD(_ spec: String, config: RunConfig, test: ImageDataset) throws -> ImageDataset {
         let padding = config.data.padding
         let raw = (
             channels: test.channels, height: test.height - 2 * padding, width: test.width - 2 * padding
         )
         let unpadded = try RunData.loadSet(config.data.test, limit: config.data.testLimit, padding: 0)
         switch spec {
-        case "test", "fashion-mnist:test": return test
         case "noise":
             return SyntheticImages.noise(
                 count: count, channels: raw.channels, height: raw.height, width: raw.width,
@@ -127,8 +133,7 @@ public final class OODRunner {
                     set, indices: mine, step: RunConfig.evaluationStep)
                 background = other.importanceWeightedLogLikelihood(
                     input, target: target, indices: mine, samples: settings.importanceSamples,
-                    chunk: settings.chunk,
-                    seed: backgroundConfig.seed
+                    chunk: settings.chunk, draws: backgroundConfig.evaluationDraws(set)
                 ).scalars.map { -Double($0) }
             }
             let local = scores.enumerated().map { row, score in

@@ -50,9 +50,14 @@ public struct LocalDisentanglement {
         var migs: [Double] = []
         var modularities: [Double] = []
         for cluster in 0..<clusters {
-            let centroid = dots.randomFactors(count: 1, seed: seed, stream: 1_000 + UInt64(cluster))
-            let draws = Philox(seed: seed, stream: Philox.stream(RandomPurpose.synthetic, 4, UInt64(cluster)))
-                .uniform([samples * 6]).scalars
+            let centroid = dots.randomFactors(
+                count: 1,
+                generator: Draws(seed: seed, .disentanglement, split: DrawSplit("centroids")).generator(
+                    cluster))
+            let draws = Draws(seed: seed, .disentanglement, split: DrawSplit("neighbourhoods")).generator(
+                cluster
+            )
+            .uniform([samples * 6]).scalars
             var factors = [Int](repeating: 0, count: samples * 6)
             for s in 0..<samples {
                 for j in 0..<6 {

@@ -64,9 +64,9 @@ extension Evaluator {
             if variance > 0.01 { active += 1 }
         }
         // I(x; z) = E[log q(z|x)] − E[log q(z)], q(z) ≈ (1/N) Σ_j q(z | x_j).
-        let noise = Philox(seed: config.seed, stream: Philox.stream(RandomPurpose.importance, 77)).normal([
-            n, latent,
-        ])
+        let noise = Draws(seed: config.seed, .representation, split: test.drawSplit).normal(
+            testIndices, count: latent
+        )
         .scalars
         let halfLog2Pi = 0.5 * log(2 * Double.pi)
         var negativeEntropy = 0.0
@@ -189,10 +189,8 @@ extension Evaluator {
         let grids = ImageGrids(model: model, config: config)
         for draw in 0...draws {
             // Draw 0 keeps μ_n (the reconstruction); later draws replace z_n by prior samples.
-            let nuisance = Philox(
-                seed: config.seed, stream: Philox.stream(RandomPurpose.prior, 99, UInt64(draw))
-            )
-            .normal([indices.count, latent])
+            let nuisance = Draws(seed: config.seed, .invariances, step: UInt64(draw), split: test.drawSplit)
+                .normal(indices, count: latent)
             let z = Tensor(shape: [indices.count, latent]) { out in
                 for row in 0..<indices.count {
                     for u in 0..<latent {

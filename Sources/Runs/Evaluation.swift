@@ -84,16 +84,15 @@ public struct Evaluator {
         while start < total {
             let indices = Array(start..<min(start + batchSize, total))
             let (input, target) = config.batch(set, indices: indices, step: RunConfig.evaluationStep)
-            let noise = model.noise(
-                seed: config.seed, purpose: RandomPurpose.importance, step: RunConfig.evaluationStep,
-                indices: indices)
+            let draws = { (purpose: RandomPurpose) in
+                self.config.evaluationDraws(set, purpose).normal(indices, count: self.model.latentCount)
+            }
+            let noise = draws(.importance)
             let pass = ForwardPass(arena: model.arena, trainable: false)
             if case .hamiltonian = model.objective {
                 // The HVAE's own bound (its flow after the encoder), with γ drawn like ε.
                 var batch = ObjectiveBatch(input: input, target: target, noise: noise)
-                batch.momentumNoise = model.noise(
-                    seed: config.seed, purpose: RandomPurpose.momentum, step: RunConfig.evaluationStep,
-                    indices: indices)
+                batch.momentumNoise = draws(.momentum)
                 sum += Double(model.objectiveTerms(batch, beta: 1, pass).loss.value.sum())
             } else {
                 let terms = model.elbo(input, target: target, noise: noise, pass)
@@ -113,15 +112,16 @@ public struct Evaluator {
         while start < indices.count {
             let part = Array(indices[start..<min(start + rows, indices.count)])
             let (input, target) = config.batch(set, indices: part, step: RunConfig.evaluationStep)
+            let keys = config.evaluationDraws(set)
             let values: Tensor
             if case .hamiltonian = model.objective {
                 values = model.hamiltonianImportanceWeightedLogLikelihood(
                     input, target: target, indices: part, samples: samples, chunk: min(chunk, samples),
-                    seed: config.seed)
+                    draws: keys)
             } else {
                 values = model.importanceWeightedLogLikelihood(
                     input, target: target, indices: part, samples: samples, chunk: min(chunk, samples),
-                    seed: config.seed)
+                    draws: keys)
             }
             result += values.scalars
             start += part.count

@@ -65,9 +65,7 @@ public struct ImageGrids {
 
     /// `count` decoder means at z ~ N(0, I).
     public func samples(count: Int, seed: UInt64? = nil) -> PNGImage {
-        let z = Philox(seed: seed ?? config.seed, stream: RandomPurpose.prior).normal([
-            count, model.latentCount,
-        ])
+        let z = Draws(seed: seed ?? config.seed, .prior).generator(0).normal([count, model.latentCount])
         let pass = ForwardPass(arena: model.arena, trainable: false)
         return grid(meanImages(model.decode(Variable(z), pass)).scalars, count: count, columns: 8)
     }

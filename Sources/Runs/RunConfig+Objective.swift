@@ -1,17 +1,11 @@
 // From a run config to the objective's model settings and to the batches it trains on: the
 // HVAE's momentum draws, consistency regularization's augmented view, the supervised VAE's
-// labels, and the β/γ annealing ramp. Every draw is keyed by (seed, purpose, step, example).
+// labels, and the β/γ annealing ramp. Every draw is keyed by (seed, purpose, step, split,
+// example).
 
 import Datasets
 import Models
 import TensorCore
-
-extension RandomPurpose {
-    /// HVAE: the initial momentum γ.
-    public static let momentum: UInt64 = 11
-    /// Consistency regularization: ε of the augmented view.
-    public static let augmentedReparameterize: UInt64 = 14
-}
 
 extension RunConfig {
     /// The model's objective.
@@ -54,27 +48,24 @@ extension RunConfig {
     /// Everything the objective needs for training step `step` on the examples `indices`.
     public func objectiveBatch(model: VAE, set: ImageDataset, indices: [Int], step: Int) -> ObjectiveBatch {
         let (input, target) = trainingBatch(set, indices: indices, step: UInt64(step))
-        let noise = model.noise(
-            seed: seed, purpose: RandomPurpose.reparameterize, step: UInt64(step), indices: indices)
+        let draws = { (purpose: RandomPurpose) in
+            Draws(seed: seed, purpose, step: UInt64(step), split: set.drawSplit)
+                .normal(indices, count: model.latentCount)
+        }
+        let noise = draws(.reparameterize)
         var batch = ObjectiveBatch(input: input, target: target, noise: noise)
         batch.annealing = annealing(step: step)
         switch model.objective {
         case .hamiltonian:
-            batch.momentumNoise = model.noise(
-                seed: seed, purpose: RandomPurpose.momentum, step: UInt64(step), indices: indices)
+            batch.momentumNoise = draws(.momentum)
         case .consistency:
             // t(x): the affine transformation acts on intensities, then the view is binarized when
             // the data are (interpolation creates gray levels).
             var view = set.affineAugmented(indices, ranges: affineRanges, seed: seed, step: UInt64(step))
             if data.binarization == .dynamic {
-                view = ImageDataset.binarize(view, indices: indices, seed: seed, step: UInt64(step))
+                view = set.binarizeAugmented(view, indices: indices, seed: seed, step: UInt64(step))
             }
-            batch.augmented = (
-                view, LikelihoodTarget(values: view),
-                model.noise(
-                    seed: seed, purpose: RandomPurpose.augmentedReparameterize, step: UInt64(step),
-                    indices: indices)
-            )
+            batch.augmented = (view, LikelihoodTarget(values: view), draws(.augmentedReparameterize))
         case .supervised:
             batch.labels = indices.map { Int(set.labels[$0]) }
         default: break

@@ -23,9 +23,12 @@ public struct RunData: Sendable {
 
     /// Loads both sets, applies limits and padding, and checks that they agree.
     public static func load(_ config: RunConfig) throws -> RunData {
+        // The run's roles name the draw splits, whatever the files' `split` attributes say.
         let train = try loadSet(
-            config.data.train, limit: config.data.trainLimit, padding: config.data.padding)
+            config.data.train, limit: config.data.trainLimit, padding: config.data.padding
+        ).withDrawSplit(.train)
         let test = try loadSet(config.data.test, limit: config.data.testLimit, padding: config.data.padding)
+            .withDrawSplit(.test)
         guard train.channels == test.channels, train.height == test.height, train.width == test.width else {
             throw ConfigError.mismatch(
                 "training images \(config.data.train) are \(train.channels)×\(train.height)×\(train.width) "
@@ -77,7 +80,7 @@ extension RunConfig {
 
     /// Training inputs with `data.perturbation` applied: each pixel independently replaced, with
     /// that probability, by a uniform intensity (binarized when the data are), keyed by
-    /// (seed, step, example) — the background model of Ren et al.'s likelihood ratio.
+    /// (seed, step, split, example) — the background model of Ren et al.'s likelihood ratio.
     public func trainingBatch(_ set: ImageDataset, indices: [Int], step: UInt64) -> (
         input: Tensor, target: LikelihoodTarget
     ) {
@@ -86,13 +89,11 @@ extension RunConfig {
         let size = input.count / max(indices.count, 1)
         let ratio = data.perturbation
         let binary = data.binarization == .dynamic
+        let keys = Draws(seed: seed, .perturbation, step: step, split: set.drawSplit)
         let perturbed = Tensor(shape: input.shape) { out in
             input.withUnsafeBufferPointer { source in
                 for (row, example) in indices.enumerated() {
-                    let draws = Philox(seed: seed, stream: Philox.stream(10, step, UInt64(example))).uniform([
-                        2 * size
-                    ])
-                    draws.withUnsafeBufferPointer { u in
+                    keys.generator(example).uniform([2 * size]).withUnsafeBufferPointer { u in
                         for index in 0..<size {
                             let position = row * size + index
                             if u[2 * index] < ratio {
@@ -111,4 +112,10 @@ extension RunConfig {
 
     /// The step key of evaluation batches: a fixed binarization of the test set.
     public static let evaluationStep = UInt64.max
+
+    /// The draws of evaluation (ε of the test −ELBO and of every IWAE estimate, γ of the HVAE's)
+    /// for the examples of `set`: fixed per (split, example), shared by estimates that compare.
+    public func evaluationDraws(_ set: ImageDataset, _ purpose: RandomPurpose = .importance) -> Draws {
+        Draws(seed: seed, purpose, step: RunConfig.evaluationStep, split: set.drawSplit)
+    }
 }

@@ -13,18 +13,19 @@
 /// (0, 1) and (2, 3) through Box–Muller, so element `e` is again a function of `e` alone.
 public struct Philox: Sendable, Equatable {
     /// The key.
-    public var seed: UInt64
+    public private(set) var seed: UInt64
     /// The upper half of the counter: one independent sequence per stream.
-    public var stream: UInt64
+    public private(set) var stream: UInt64
 
-    /// A generator for `(seed, stream)`.
-    public init(seed: UInt64, stream: UInt64 = 0) {
+    /// A generator for `(seed, stream)`. Internal: outside TensorCore a stream is built from a
+    /// `RandomPurpose` through `Draws`, the registry of random purposes.
+    init(seed: UInt64, stream: UInt64 = 0) {
         self.seed = seed
         self.stream = stream
     }
 
     /// Combines identifiers (a purpose, a step, an example index) into one stream number.
-    public static func stream(_ parts: UInt64...) -> UInt64 {
+    static func stream(_ parts: UInt64...) -> UInt64 {
         // SplitMix64 finalizer over a running hash: distinct tuples give unrelated streams.
         var hash: UInt64 = 0x9E37_79B9_7F4A_7C15
         for part in parts {

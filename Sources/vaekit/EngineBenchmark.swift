@@ -36,7 +36,7 @@ struct EngineBenchmark {
     var flopsPerIteration: Double { 3 * 2 * Double(batch) * Double(inputCount) * Double(outputCount) }
 
     func run() -> Result {
-        let generator = Philox(seed: 7, stream: 1)
+        let generator = Draws(seed: 7, .benchmark).generator(0)
         let input = generator.normal([batch, inputCount])
         let upstream = generator.normal([batch, outputCount], first: 1 << 32)
         var builder = ParameterArenaBuilder(seed: 1)

@@ -29,6 +29,9 @@ struct ProjectionBenchCommand: ParsableCommand {
     @Option(help: "Sketch size D per layer.")
     var projectionDimension = 256
 
+    @Option(help: "Seed of the projections.")
+    var projectionSeed: UInt64 = 0x7AC1
+
     @Option(help: "Comma-separated checkpoint steps (default: all).")
     var checkpoints: String?
 
@@ -61,9 +64,11 @@ struct ProjectionBenchCommand: ParsableCommand {
                 settings.mode = mode
                 settings.samples = samples
                 settings.projectionDimension = projectionDimension
+                settings.projectionSeed = projectionSeed
                 let computer = GradientComputer(
                     model: model, config: config, settings: settings, checkpointStep: step)
-                let scores = computer.gradients(data.test, indices: testIndices)
+                // Test examples in the query role, as `influence query` computes them.
+                let scores = computer.gradients(data.test.withDrawSplit(DrawSplit.test.query), indices: testIndices)
                     .dotProducts(with: computer.gradients(data.train, indices: trainIndices))
                 if mode == .factors { exact = exact + scores } else { projected = projected + scores }
             }

@@ -1,8 +1,9 @@
 // Channels-last convolutions compute the same function as the channels-first ones.
 
 import Autodiff
-import TensorCore
 import Testing
+
+@testable import TensorCore
 
 @Suite struct ChannelsLastTests {
     @Test(arguments: [(1, 0), (2, 1), (1, 1)])

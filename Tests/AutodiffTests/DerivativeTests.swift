@@ -1,8 +1,9 @@
 // First- and second-order finite-difference checks for every primitive in `primitiveCases`.
 
 import Autodiff
-import TensorCore
 import Testing
+
+@testable import TensorCore
 
 @Suite struct DerivativeTests {
     @Test(arguments: primitiveCases)

@@ -2,7 +2,8 @@
 // each case names the op, the shapes and domain of its inputs, and the function.
 
 import Autodiff
-import TensorCore
+
+@testable import TensorCore
 
 /// Where an input's values are drawn.
 enum Domain {

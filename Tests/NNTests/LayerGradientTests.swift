@@ -3,8 +3,9 @@
 
 import Autodiff
 import NN
-import TensorCore
 import Testing
+
+@testable import TensorCore
 
 /// A small network and its input, built fresh for each check.
 struct LayerCase: CustomStringConvertible, Sendable {

@@ -4,8 +4,9 @@
 
 import Autodiff
 import NN
-import TensorCore
 import Testing
+
+@testable import TensorCore
 
 @Suite struct PerExampleGradientTests {
     /// A loss that is a sum of per-example terms: Bernoulli likelihood of a target per example.

@@ -4,11 +4,12 @@
 import Datasets
 import Foundation
 import Models
-import OOD
 import Runs
 import TensorCore
 import Testing
 import Training
+
+@testable import OOD
 
 /// A briefly trained MLP VAE on 2,000 Fashion-MNIST images (Debian's dataset-fashion-mnist).
 final class FashionRun: @unchecked Sendable {
@@ -83,6 +84,25 @@ final class FashionRun: @unchecked Sendable {
                 abs(a.negativeLogLikelihoodAfter - b.negativeLogLikelihoodAfter) <= 1e-4
                     * b.negativeLogLikelihoodAfter)
         }
+    }
+
+    @Test func refitDrawsDifferBetweenSplits() throws {
+        let run = FashionRun.shared
+        let model = try #require(run.model)
+        let test = try #require(run.test)
+        var settings = RegretSettings()
+        settings.steps = 5
+        settings.importanceSamples = 10
+        settings.chunk = 10
+        let regret = LikelihoodRegret(model: model, config: run.config, settings: settings)
+        // The same images as another split (an OOD set named by the runner, a training set).
+        let other = test.withDrawSplit(DrawSplit("ood:copy"))
+        #expect(regret.noise(test, [0, 1], step: 2).scalars != regret.noise(other, [0, 1], step: 2).scalars)
+        #expect(regret.noise(test, [0, 1], step: 2).scalars == regret.noise(test, [0, 1], step: 2).scalars)
+        let a = regret.scores(test, indices: [0, 1])
+        let b = regret.scores(other, indices: [0, 1])
+        #expect(a.map(\.negativeLogLikelihoodBefore) != b.map(\.negativeLogLikelihoodBefore))
+        #expect(a.map(\.regret) != b.map(\.regret))
     }
 
     @Test func regretSeparatesNoiseFromFashionMNIST() throws {

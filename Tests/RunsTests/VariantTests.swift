@@ -9,8 +9,9 @@ import Foundation
 import Models
 import NN
 import Runs
-import TensorCore
 import Testing
+
+@testable import TensorCore
 
 @Suite struct VariantTests {
     /// A tiny smooth VAE (softplus, so second derivatives are not zero almost everywhere).
@@ -77,7 +78,8 @@ import Testing
         let model = tinyModel(.hamiltonian(settings))
         let data = batch(model, count: 4)
         let logLikelihood = model.hamiltonianImportanceWeightedLogLikelihood(
-            data.input, target: data.target, indices: [0, 1, 2, 3], samples: 2000, chunk: 500, seed: 3)
+            data.input, target: data.target, indices: [0, 1, 2, 3], samples: 2000, chunk: 500,
+            draws: Draws(seed: 3, .importance))
         // The mean single-sample ELBO over many draws, per example.
         var elbo = [Double](repeating: 0, count: 4)
         let draws = 400
