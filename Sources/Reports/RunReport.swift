@@ -150,8 +150,9 @@ extension RunReport {
         let data = try loaded ?? RunData.load(config)
         let network = try config.makeModel(imageShape: data.imageShape)
         let facts = RunFacts(
-            name: config.name, path: run.path, config: config.yaml, architecture: config.model.architecture,
-            likelihood: config.model.likelihood, latentCount: config.model.latent,
+            name: config.name, path: run.path, config: config.yaml,
+            architecture: config.model.architecture.rawValue,
+            likelihood: config.model.likelihood.rawValue, latentCount: config.model.latent,
             parameterCount: network.arena.count, trainData: config.data.train, testData: config.data.test,
             trainCount: data.train.count, testCount: data.test.count, imageShape: data.imageShape,
             ranks: last?.ranks, workersPerRank: last?.workersPerRank,

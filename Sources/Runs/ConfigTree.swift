@@ -103,8 +103,9 @@ final class ConfigReader {
         return text
     }
 
-    /// A nested mapping (empty when absent).
+    /// A nested mapping (empty when absent); the same reader each time it is asked for.
     func section(_ name: String) throws -> ConfigReader {
+        if let child = children.first(where: { $0.prefix == key(name) }) { return child }
         let child = try ConfigReader(value(name) ?? .mapping([]), path: path, prefix: key(name))
         children.append(child)
         return child
@@ -130,24 +131,18 @@ final class ConfigReader {
         return number
     }
 
-    func float(_ name: String, default fallback: Float, minimum: Float = -Float.infinity) throws -> Float {
+    func float(
+        _ name: String, default fallback: Float, minimum: Float = -Float.infinity, maximum: Float = .infinity
+    ) throws -> Float {
         guard let text = try scalar(name, expected: "a number") else { return fallback }
-        guard let number = Float(text), number.isFinite, number >= minimum else {
-            throw ConfigError.badValue(
-                path: path, key: key(name), value: text,
-                expected: minimum == -Float.infinity ? "a number" : "a number ≥ \(minimum)")
+        guard let number = Float(text), number.isFinite, number >= minimum, number <= maximum else {
+            let expected =
+                maximum.isFinite
+                ? "a number in [\(minimum), \(maximum)]"
+                : minimum == -Float.infinity ? "a number" : "a number ≥ \(minimum)"
+            throw ConfigError.badValue(path: path, key: key(name), value: text, expected: expected)
         }
         return number
-    }
-
-    func bool(_ name: String, default fallback: Bool) throws -> Bool {
-        guard let text = try scalar(name, expected: "true or false") else { return fallback }
-        switch text.lowercased() {
-        case "true", "yes", "on": return true
-        case "false", "no", "off": return false
-        default:
-            throw ConfigError.badValue(path: path, key: key(name), value: text, expected: "true or false")
-        }
     }
 
     func ints(_ name: String, default fallback: [Int], minimum: Int = 1) throws -> [Int] {

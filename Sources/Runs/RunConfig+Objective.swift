@@ -11,25 +11,25 @@ extension RunConfig {
     /// The model's objective.
     public var vaeObjective: VAEObjective {
         switch objective.kind {
-        case "hvae":
+        case .elbo: return .elbo
+        case .hvae:
             var settings = HamiltonianSettings()
             settings.leapfrogSteps = objective.leapfrogSteps
-            settings.tempering = Tempering(rawValue: objective.tempering) ?? .fixed
+            settings.tempering = objective.tempering
             settings.initialStepSize = objective.initialStepSize
             settings.maximumStepSize = objective.maximumStepSize
             settings.initialTemperature = objective.initialTemperature
             settings.initialAlpha = objective.initialAlpha
             return .hamiltonian(settings)
-        case "jacobian_l1":
+        case .jacobianL1:
             return .jacobianL1(gamma: objective.jacobianGamma, differenceStep: objective.differenceStep)
-        case "consistency": return .consistency(weight: objective.consistencyWeight)
-        case "supervised":
+        case .consistency: return .consistency(weight: objective.consistencyWeight)
+        case .supervised:
             var settings = SupervisedSettings()
             settings.supervisedLatents = objective.supervisedLatents
             settings.classes = objective.classes
             settings.classifierHidden = objective.classifierHidden
             return .supervised(settings, weight: objective.classifierWeight)
-        default: return .elbo
         }
     }
 

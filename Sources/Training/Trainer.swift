@@ -133,7 +133,7 @@ public final class Trainer {
         var epochReconstruction = RunningMean()
         var epochKL = RunningMean()
         var summary = TrainingSummary(steps: step, finalLoss: .nan, examplesPerSecond: 0, checkpoint: "")
-        var learningRate = schedule.rate(base: config.training.learningRate, step: step)
+        var learningRate = schedule.rate(step: step)
 
         while step < lastStep {
             let epoch = step / stepsPerEpoch
@@ -248,7 +248,7 @@ public final class Trainer {
         if config.training.gradientClip > 0 {
             clipGradientNorm(model.arena, maximumNorm: config.training.gradientClip)
         }
-        learningRate = schedule.rate(base: config.training.learningRate, step: step)
+        learningRate = schedule.rate(step: step)
         optimizer.step(model.arena, learningRate: learningRate)
         let local = terms.reduce(StepTerms(loss: 0, reconstruction: 0, kl: 0)) {
             StepTerms(

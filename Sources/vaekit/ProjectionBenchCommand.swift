@@ -68,8 +68,10 @@ struct ProjectionBenchCommand: ParsableCommand {
                 let computer = GradientComputer(
                     model: model, config: config, settings: settings, checkpointStep: step)
                 // Test examples in the query role, as `influence query` computes them.
-                let scores = computer.gradients(data.test.withDrawSplit(DrawSplit.test.query), indices: testIndices)
-                    .dotProducts(with: computer.gradients(data.train, indices: trainIndices))
+                let scores = computer.gradients(
+                    data.test.withDrawSplit(DrawSplit.test.query), indices: testIndices
+                )
+                .dotProducts(with: computer.gradients(data.train, indices: trainIndices))
                 if mode == .factors { exact = exact + scores } else { projected = projected + scores }
             }
         }

@@ -7,7 +7,8 @@ import Training
 
 struct TrainCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "train", abstract: "Train a VAE from a YAML config into a run folder.")
+        commandName: "train", abstract: "Train a VAE from a YAML config into a run folder.",
+        discussion: "Config keys (in the YAML file, or --set key=value):\n" + RunConfig.keyReference)
 
     @Option(help: "The run config (YAML).")
     var config: String

@@ -101,16 +101,16 @@ func close(_ a: [Float], _ b: [Float], _ tolerance: Float = 1e-6) -> Bool {
     }
 
     @Test func learningRateSchedules() {
-        #expect(LearningRateSchedule.constant.rate(base: 0.1, step: 1000) == 0.1)
-        let step = LearningRateSchedule.step(stepSize: 10, gamma: 0.5)
-        #expect(step.rate(base: 1, step: 9) == 1)
-        #expect(step.rate(base: 1, step: 10) == 0.5)
-        #expect(step.rate(base: 1, step: 25) == 0.25)
-        let cosine = LearningRateSchedule.cosine(totalSteps: 100, minimum: 0.1)
-        #expect(abs(cosine.rate(base: 1, step: 0) - 1) < 1e-6)
-        #expect(abs(cosine.rate(base: 1, step: 50) - 0.55) < 1e-6)
-        #expect(abs(cosine.rate(base: 1, step: 100) - 0.1) < 1e-6)
-        #expect(abs(cosine.rate(base: 1, step: 25) - Float(0.1 + 0.9 * (1 + cos(Double.pi / 4)) / 2)) < 1e-6)
-        #expect(abs(cosine.rate(base: 1, step: 500) - 0.1) < 1e-6)
+        #expect(LearningRateSchedule(base: 0.1).rate(step: 1000) == 0.1)
+        let step = LearningRateSchedule(base: 1, decay: .step(stepSize: 10, gamma: 0.5))
+        #expect(step.rate(step: 9) == 1)
+        #expect(step.rate(step: 10) == 0.5)
+        #expect(step.rate(step: 25) == 0.25)
+        let cosine = LearningRateSchedule(base: 1, decay: .cosine(totalSteps: 100, minimum: 0.1))
+        #expect(abs(cosine.rate(step: 0) - 1) < 1e-6)
+        #expect(abs(cosine.rate(step: 50) - 0.55) < 1e-6)
+        #expect(abs(cosine.rate(step: 100) - 0.1) < 1e-6)
+        #expect(abs(cosine.rate(step: 25) - Float(0.1 + 0.9 * (1 + cos(Double.pi / 4)) / 2)) < 1e-6)
+        #expect(abs(cosine.rate(step: 500) - 0.1) < 1e-6)
     }
 }

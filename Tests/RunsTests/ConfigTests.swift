@@ -21,7 +21,7 @@ import Testing
         #expect(config.model.hidden == [16, 4])
         #expect(config.training.epochs == 3)
         #expect(config.training.learningRate == 0.01)
-        #expect(config.model.likelihood == "categorical256")
+        #expect(config.model.likelihood == .categorical256)
         #expect(config.training.batchSize == 128)
     }
 
@@ -66,5 +66,44 @@ import Testing
         }
         #expect(throws: ConfigError.self) { try RunConfig.parse("model: [unclosed", path: "c") }
         #expect(throws: ConfigError.self) { try RunConfig.load("/nonexistent/config.yaml") }
+    }
+
+    @Test func everyKeyOfTheTableIsDocumentedWrittenAndReadBack() throws {
+        let keys = RunConfig.keys
+        #expect(Set(keys.map(\.path)).count == keys.count)
+        let yaml = RunConfig().yaml
+        for key in keys {
+            #expect(!key.doc.isEmpty && !key.accepts.isEmpty, "\(key.path)")
+            let name = key.path.split(separator: ".").last.map(String.init) ?? key.path
+            #expect(yaml.contains("\(name): \(key.defaultText)"), "\(key.path) missing from the YAML")
+            #expect(RunConfig.keyReference.contains(key.path))
+        }
+        #expect(try RunConfig.parse(yaml, path: "defaults") == RunConfig())
+        // A value set through --set comes back from the resolved YAML, for every kind of key.
+        let changed = try RunConfig.parse(
+            "", path: "c",
+            overrides: [
+                "seed=9", "data.binarization=none", "model.hidden=[7, 3]", "training.optimizer=sgd",
+                "objective.tempering=free", "data.perturbation=0.25", "name=x",
+            ])
+        #expect(try RunConfig.parse(changed.yaml, path: "resolved") == changed)
+        #expect(changed.training.optimizer == .sgd && changed.objective.tempering == .free)
+    }
+
+    @Test func unknownChoicesAndOutOfRangeValuesAreNamed() {
+        for (override, key, expected) in [
+            ("training.optimizer=adamw", "training.optimizer", "adam, adamax, sgd"),
+            ("training.schedule=linear", "training.schedule", "constant, step, cosine"),
+            ("objective.kind=vqvae", "objective.kind", "jacobian_l1"),
+            ("data.perturbation=1.5", "data.perturbation", "[0.0, 1.0]"),
+            ("training.workers=0", "training.workers", "≥ 1"),
+        ] {
+            do {
+                _ = try RunConfig.parse("", path: "c.yaml", overrides: [override])
+                Issue.record("accepted \(override)")
+            } catch {
+                #expect("\(error)".contains(key) && "\(error)".contains(expected), "\(error)")
+            }
+        }
     }
 }
