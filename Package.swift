@@ -49,10 +49,11 @@ let package = Package(
         // MARK: - Engine
 
         // Vectorized elementwise kernels in C, compiled per instruction set (target_clones).
-        .target(name: "CKernels", cSettings: [.unsafeFlags(["-O3", "-fno-math-errno"])]),
-        .target(name: "TensorCore", dependencies: ["COpenBLAS", "CMalloc", "CKernels"]),
+        // Private to TensorCore (imported `internal` there and nowhere else).
+        .target(name: "_CTensorKernels", cSettings: [.unsafeFlags(["-O3", "-fno-math-errno"])]),
+        .target(name: "TensorCore", dependencies: ["COpenBLAS", "CMalloc", "_CTensorKernels"]),
         .target(name: "Autodiff", dependencies: ["TensorCore"]),
-        .target(name: "NN", dependencies: ["Autodiff", "CKernels"]),
+        .target(name: "NN", dependencies: ["Autodiff"]),
 
         // MARK: - VAE models, storage, cluster, data
         .target(name: "Models", dependencies: ["NN"]),
@@ -66,7 +67,7 @@ let package = Package(
             dependencies: [
                 "Models", "Datasets", "Cluster", "Storage", .product(name: "Yams", package: "Yams"),
             ]),
-        .target(name: "Training", dependencies: ["Runs", "CKernels"]),
+        .target(name: "Training", dependencies: ["Runs"]),
         .target(name: "Influence", dependencies: ["Runs"]),
         .target(name: "OOD", dependencies: ["Runs"]),
         .target(

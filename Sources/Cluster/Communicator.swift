@@ -68,6 +68,19 @@ extension Communicator {
         return String(decoding: bytes, as: UTF8.self)
     }
 
+    /// Sums `buffer` over ranks in place, in calls of at most `bucketElements` elements (one
+    /// call unless the buffer is larger): a large gradient arena never needs one huge message.
+    public func allReduceSum(_ buffer: UnsafeMutableBufferPointer<Float>, bucketElements: Int) throws {
+        guard size > 1, let base = buffer.baseAddress else { return }
+        let bucket = max(1, bucketElements)
+        var start = 0
+        while start < buffer.count {
+            let count = min(bucket, buffer.count - start)
+            try allReduceSum(UnsafeMutableBufferPointer(start: base + start, count: count))
+            start += count
+        }
+    }
+
     /// The half-open range of `count` items that this rank owns when they are split in
     /// contiguous, nearly equal parts.
     public func share(of count: Int) -> Range<Int> {

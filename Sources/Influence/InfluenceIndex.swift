@@ -109,26 +109,21 @@ public final class InfluenceIndexBuilder {
     /// Computes and writes every shard and the manifest; returns the manifest.
     @discardableResult
     public func build() throws -> IndexManifest {
-        let config = try run.loadConfig()
-        let data = try RunData.load(config)
-        let model = try config.makeModel(imageShape: data.imageShape)
-        let available = run.checkpointSteps()
-        let steps = checkpointSteps ?? available
-        for step in steps where !available.contains(step) {
-            throw StorageError.cannotOpen(
-                path: run.checkpointPath(step: step), reason: "no such checkpoint (have \(available))")
-        }
+        let loaded = try LoadedRun(run, checkpoint: .none, communicator: communicator)
+        let (config, data, model) = (loaded.config, loaded.data, try loaded.model)
+        let steps = checkpointSteps ?? run.checkpointSteps()
+        for step in steps { _ = try run.existingCheckpointPath(step: step) }
         guard !steps.isEmpty else {
             throw StorageError.cannotOpen(
                 path: run.checkpointsPath, reason: "the run has no checkpoints to index")
         }
         let count = data.train.count
-        let mine = communicator.share(of: count)
+        let mine = loaded.trainShare
         var entries: [IndexManifest.Checkpoint] = []
         let clock = ContinuousClock()
         for step in steps.sorted() {
             let started = clock.now
-            let info = try Checkpoint.load(run.checkpointPath(step: step), into: model.arena)
+            guard let info = try loaded.load(.step(step)) else { continue }
             let eta =
                 Double(info.learningRate) * Double(info.batchSize) * Double(info.stepsSincePrevious)
                 / Double(count)
@@ -141,7 +136,7 @@ public final class InfluenceIndexBuilder {
                 gradients, to: "\(run.path)/\(folder)/rank-\(communicator.rank).h5", settings: settings,
                 checkpointStep: step, eta: eta, config: config.yaml)
             try communicator.barrier()
-            let seconds = (clock.now - started).seconds
+            let seconds = (clock.now - started) / .seconds(1)
             let shards = (0..<communicator.size).map { rank in
                 IndexManifest.Shard(
                     file: "\(folder)/rank-\(rank).h5", rank: rank, first: rank * count / communicator.size,
@@ -168,9 +163,4 @@ public final class InfluenceIndexBuilder {
         try communicator.barrier()
         return manifest
     }
-}
-
-extension Duration {
-    /// The duration in seconds.
-    var seconds: Double { Double(components.seconds) + Double(components.attoseconds) * 1e-18 }
 }

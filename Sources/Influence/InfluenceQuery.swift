@@ -97,9 +97,8 @@ public final class InfluenceQuery {
     @discardableResult
     public func query(_ spec: ExampleSpec, top: Int) throws -> [TestInfluence] {
         let manifest = try IndexManifest.load(run)
-        let config = try run.loadConfig()
-        let data = try RunData.load(config)
-        let model = try config.makeModel(imageShape: data.imageShape)
+        let loaded = try LoadedRun(run, checkpoint: .none, communicator: communicator)
+        let (config, data, model) = (loaded.config, loaded.data, try loaded.model)
         // The query role: a training example explained here draws afresh, not the index's draws.
         let split = spec.split == "test" ? data.test : data.train
         let set = split.withDrawSplit(split.drawSplit.query)
@@ -116,7 +115,7 @@ public final class InfluenceQuery {
         let started = clock.now
         var pairs = 0
         for checkpoint in manifest.checkpoints {
-            try Checkpoint.load(run.checkpointPath(step: checkpoint.step), into: model.arena)
+            try loaded.load(.step(checkpoint.step))
             let test = try broadcastTestGradients(
                 model: model, config: config, settings: settings, step: checkpoint.step, set: set,
                 indices: spec.indices)
@@ -161,7 +160,7 @@ public final class InfluenceQuery {
                 proponents: Array(sorted.prefix(top)),
                 opponents: Array(sorted.reversed().prefix(top)))
         }
-        let seconds = (clock.now - started).seconds
+        let seconds = (clock.now - started) / .seconds(1)
         try writeJSON(
             InfluenceReport(
                 format: "vaekit-influence-1", mode: manifest.mode,

@@ -41,18 +41,42 @@ public struct VAE {
         self.likelihood = likelihood
         self.architecture = architecture
         var builder = ParameterArenaBuilder(seed: seed)
+        let parts = VAE.register(
+            imageShape: imageShape, latentCount: latentCount, likelihood: likelihood,
+            architecture: architecture,
+            objective: objective, in: &builder)
+        (encoder, decoder, logScale, objectiveParameters) = parts
+        self.objective = objective
+        arena = builder.build()
+    }
+
+    /// Parameters of the VAE these arguments describe, counted without building it.
+    public static func parameterCount(
+        imageShape: [Int], latentCount: Int, likelihood: Likelihood, architecture: Architecture,
+        objective: VAEObjective = .elbo
+    ) -> Int {
+        var builder = ParameterArenaBuilder.counting()
+        _ = register(
+            imageShape: imageShape, latentCount: latentCount, likelihood: likelihood,
+            architecture: architecture,
+            objective: objective, in: &builder)
+        return builder.parameterCount
+    }
+
+    /// Registers every parameter of the VAE, in arena order (encoder first).
+    private static func register(
+        imageShape: [Int], latentCount: Int, likelihood: Likelihood, architecture: Architecture,
+        objective: VAEObjective, in builder: inout ParameterArenaBuilder
+    ) -> (any Layer, any Layer, ParameterID?, ObjectiveParameters) {
         let networks = NetworkBuilder(
             imageShape: imageShape, latentCount: latentCount, likelihood: likelihood
         )
         .build(architecture, in: &builder)
-        encoder = networks.0
-        decoder = networks.1
-        logScale =
+        let logScale =
             likelihood == .gaussianLearned
             ? builder.register("decoder.log_scale", Tensor.zeros([imageShape.reduce(1, *)])) : nil
-        self.objective = objective
-        objectiveParameters = ObjectiveParameters(objective, latentCount: latentCount, in: &builder)
-        arena = builder.build()
+        let objectiveParameters = ObjectiveParameters(objective, latentCount: latentCount, in: &builder)
+        return (networks.0, networks.1, logScale, objectiveParameters)
     }
 
     /// Pixels per image, D.

@@ -1,6 +1,5 @@
 // Adam (Kingma & Ba 2015, Algorithm 1) with optional L2 weight decay, as torch.optim.Adam.
 
-import CKernels
 import TensorCore
 
 #if canImport(Glibc)
@@ -20,8 +19,7 @@ public final class Adam: Optimizer {
     public let weightDecay: Float
     /// Steps taken (t).
     public var stepCount = 0
-    private var firstMoment: TensorStorage?
-    private var secondMoment: TensorStorage?
+    private var moments = MomentSlots("exp_avg", "exp_avg_sq")
 
     /// Adam with PyTorch's defaults.
     public init(beta1: Float = 0.9, beta2: Float = 0.999, epsilon: Float = 1e-8, weightDecay: Float = 0) {
@@ -32,19 +30,15 @@ public final class Adam: Optimizer {
     }
 
     /// `exp_avg` and `exp_avg_sq`, PyTorch's names.
-    public var slots: [String: TensorStorage] {
-        guard let firstMoment, let secondMoment else { return [:] }
-        return ["exp_avg": firstMoment, "exp_avg_sq": secondMoment]
-    }
+    public var slots: [String: TensorStorage] { moments.dictionary }
 
     /// `exp_avg`, `exp_avg_sq`.
-    public let slotNames = ["exp_avg", "exp_avg_sq"]
+    public var slotNames: [String] { moments.names }
 
     /// Replaces the moments (checkpoint restore).
     public func restore(stepCount: Int, slots: [String: TensorStorage]) {
         self.stepCount = stepCount
-        firstMoment = slots["exp_avg"]
-        secondMoment = slots["exp_avg_sq"]
+        moments.restore(slots)
     }
 
     /// One Adam step.
@@ -55,11 +49,7 @@ public final class Adam: Optimizer {
     /// One Adam step on the first `elements` entries of the arena only (the others, and their
     /// state, are left alone): e.g. the encoder prefix of a VAE whose decoder is frozen.
     public func step(_ arena: ParameterArena, learningRate: Float, elements: Int) {
-        if firstMoment == nil {
-            firstMoment = makeSlot(arena)
-            secondMoment = makeSlot(arena)
-        }
-        guard let m = firstMoment?.pointer, let v = secondMoment?.pointer else { return }
+        let (m, v) = moments.pointers(for: arena)
         stepCount += 1
         let t = Float(stepCount)
         let correction1 = 1 - powf(beta1, t)
@@ -70,11 +60,10 @@ public final class Adam: Optimizer {
         let (beta1, beta2, epsilon, weightDecay) = (beta1, beta2, epsilon, weightDecay)
         let inverseCorrection = 1 / correction2Root
         parallelFor(min(elements, arena.count)) { range in
-            let offset = range.lowerBound
-            vk_adam(
-                p.base + offset, g.base + offset, first.base + offset, second.base + offset, range.count,
-                beta1, beta2,
-                epsilon, weightDecay, stepSize, inverseCorrection)
+            FlatKernels.adam(
+                parameters: p.base, gradients: g.base, firstMoment: first.base, secondMoment: second.base,
+                range: range, beta1: beta1, beta2: beta2, epsilon: epsilon, weightDecay: weightDecay,
+                stepSize: stepSize, inverseCorrection: inverseCorrection)
         }
     }
 }

@@ -19,8 +19,7 @@ public final class Adamax: Optimizer {
     public let weightDecay: Float
     /// Steps taken (t).
     public var stepCount = 0
-    private var firstMoment: TensorStorage?
-    private var infinityNorm: TensorStorage?
+    private var moments = MomentSlots("exp_avg", "exp_inf")
 
     /// Adamax with PyTorch's defaults.
     public init(beta1: Float = 0.9, beta2: Float = 0.999, epsilon: Float = 1e-8, weightDecay: Float = 0) {
@@ -31,28 +30,20 @@ public final class Adamax: Optimizer {
     }
 
     /// `exp_avg` and `exp_inf`, PyTorch's names.
-    public var slots: [String: TensorStorage] {
-        guard let firstMoment, let infinityNorm else { return [:] }
-        return ["exp_avg": firstMoment, "exp_inf": infinityNorm]
-    }
+    public var slots: [String: TensorStorage] { moments.dictionary }
 
     /// `exp_avg`, `exp_inf`.
-    public let slotNames = ["exp_avg", "exp_inf"]
+    public var slotNames: [String] { moments.names }
 
     /// Replaces the state (checkpoint restore).
     public func restore(stepCount: Int, slots: [String: TensorStorage]) {
         self.stepCount = stepCount
-        firstMoment = slots["exp_avg"]
-        infinityNorm = slots["exp_inf"]
+        moments.restore(slots)
     }
 
     /// One Adamax step.
     public func step(_ arena: ParameterArena, learningRate: Float) {
-        if firstMoment == nil {
-            firstMoment = makeSlot(arena)
-            infinityNorm = makeSlot(arena)
-        }
-        guard let m = firstMoment?.pointer, let u = infinityNorm?.pointer else { return }
+        let (m, u) = moments.pointers(for: arena)
         stepCount += 1
         let stepSize = learningRate / (1 - powf(beta1, Float(stepCount)))
         let p = arena.values.pointer

@@ -21,3 +21,37 @@ public protocol Optimizer: AnyObject {
 func makeSlot(_ arena: ParameterArena) -> TensorStorage {
     TensorStorage(count: arena.count, repeating: 0)
 }
+
+/// The two per-parameter state buffers of Adam and Adamax, named as PyTorch names them, created
+/// zero-filled at the first step or restored from a checkpoint.
+struct MomentSlots {
+    /// The buffers' names (`exp_avg` and the second one's).
+    let names: [String]
+    private var buffers: (TensorStorage, TensorStorage)?
+
+    init(_ first: String, _ second: String) { names = [first, second] }
+
+    /// The buffers by name (empty before the first step).
+    var dictionary: [String: TensorStorage] {
+        guard let buffers else { return [:] }
+        return [names[0]: buffers.0, names[1]: buffers.1]
+    }
+
+    /// Replaces the buffers with checkpointed ones (both, or none).
+    mutating func restore(_ slots: [String: TensorStorage]) {
+        if let first = slots[names[0]], let second = slots[names[1]] {
+            buffers = (first, second)
+        } else {
+            buffers = nil
+        }
+    }
+
+    /// The buffers' addresses, creating them for `arena` at the first step.
+    mutating func pointers(for arena: ParameterArena) -> (
+        UnsafeMutablePointer<Float>, UnsafeMutablePointer<Float>
+    ) {
+        let current = buffers ?? (makeSlot(arena), makeSlot(arena))
+        buffers = current
+        return (current.0.pointer, current.1.pointer)
+    }
+}

@@ -19,15 +19,32 @@ public struct ParameterArenaBuilder {
     public var seed: UInt64
     private(set) var names: [String] = []
     private(set) var initialValues: [Tensor] = []
+    /// Elements registered so far.
+    public private(set) var parameterCount = 0
+    /// Whether initializers draw values; a counting builder only records sizes.
+    let drawsValues: Bool
 
     /// A builder whose initializers draw from `seed`.
-    public init(seed: UInt64) { self.seed = seed }
+    public init(seed: UInt64) {
+        self.seed = seed
+        drawsValues = true
+    }
+
+    /// A builder that counts the parameters a model registers without drawing them; it cannot
+    /// build an arena.
+    public static func counting() -> ParameterArenaBuilder { ParameterArenaBuilder(counting: ()) }
+
+    private init(counting: Void) {
+        seed = 0
+        drawsValues = false
+    }
 
     /// Adds a parameter named `name` (a dotted path, e.g. `encoder.fc1.weight`).
     public mutating func register(_ name: String, _ initialValue: Tensor) -> ParameterID {
         precondition(!names.contains(name), "parameter \(name) registered twice")
         names.append(name)
-        initialValues.append(initialValue)
+        parameterCount += initialValue.count
+        if drawsValues { initialValues.append(initialValue) }
         return ParameterID(index: names.count - 1)
     }
 
@@ -35,12 +52,18 @@ public struct ParameterArenaBuilder {
     public mutating func register(
         _ name: String, shape: [Int], initializer: Initializer, fanIn: Int
     ) -> ParameterID {
-        register(name, initializer.draw(shape: shape, fanIn: fanIn, seed: seed, name: name))
+        guard drawsValues else {
+            names.append(name)
+            parameterCount += shape.reduce(1, *)
+            return ParameterID(index: names.count - 1)
+        }
+        return register(name, initializer.draw(shape: shape, fanIn: fanIn, seed: seed, name: name))
     }
 
     /// The arena holding every registered parameter, in registration order.
     public func build() -> ParameterArena {
-        ParameterArena(names: names, initialValues: initialValues)
+        precondition(drawsValues, "a counting builder has no values to build an arena from")
+        return ParameterArena(names: names, initialValues: initialValues)
     }
 }
 
@@ -125,5 +148,17 @@ public final class ParameterArena {
     /// Sets every gradient to zero.
     public func zeroGradients() {
         gradients.pointer.update(repeating: 0, count: count)
+    }
+}
+
+extension ParameterArena {
+    /// `gradients = Σ buffers`: the in-process workers' gradient buffers (`[count]` each) summed
+    /// into the arena before the all-reduce and the optimizer step.
+    public func sumGradients(of buffers: [TensorStorage]) {
+        let target = SharedPointer(gradients.pointer)
+        let sources = UncheckedBox(buffers.map(\.pointer))
+        parallelFor(count) { range in
+            FlatKernels.sum(sources.value, into: target.base, range: range)
+        }
     }
 }

@@ -64,7 +64,7 @@ public final class RegretTiming: Sendable {
     public init() {}
 
     func add(_ duration: Duration, refit: Bool) {
-        let seconds = Double(duration.components.seconds) + Double(duration.components.attoseconds) * 1e-18
+        let seconds = duration / .seconds(1)
         tally.withLock { if refit { $0.refit += seconds } else { $0.iwae += seconds } }
     }
 }

@@ -96,23 +96,14 @@ public final class OODRunner {
     /// Scores every set and writes `ood.json` (rank 0); returns the metrics table on rank 0.
     @discardableResult
     public func score(inDistribution: String, outOfDistribution: [String]) throws -> OODReport? {
-        let config = try run.loadConfig()
-        let data = try RunData.load(config)
-        let model = try config.makeModel(imageShape: data.imageShape)
-        guard let path = checkpoint ?? run.latestCheckpoint else {
-            throw StorageError.cannotOpen(path: run.checkpointsPath, reason: "the run has no checkpoint")
-        }
-        try Checkpoint.load(path, into: model.arena)
+        let loaded = try LoadedRun(run, checkpoint: checkpoint.map { .file($0) } ?? .newest)
+        let (config, data, model) = (loaded.config, loaded.data, try loaded.model)
+        let path = loaded.checkpointPath ?? ""
+        // The background run scores the same images: its model is opened over this run's data.
         var backgroundModel: (VAE, RunConfig)?
         if let background {
-            let backgroundConfig = try background.loadConfig()
-            let other = try backgroundConfig.makeModel(imageShape: data.imageShape)
-            guard let latest = background.latestCheckpoint else {
-                throw StorageError.cannotOpen(
-                    path: background.checkpointsPath, reason: "the background run has no checkpoint")
-            }
-            try Checkpoint.load(latest, into: other.arena)
-            backgroundModel = (other, backgroundConfig)
+            let other = try LoadedRun(background, data: data)
+            backgroundModel = (try other.model, other.config)
         }
         let names = [inDistribution] + outOfDistribution
         let sets = try names.map { try resolve($0, config: config, test: data.test) }
@@ -144,13 +135,10 @@ public final class OODRunner {
                     likelihoodRatio: background.map { score.negativeLogLikelihoodBefore - $0[row] })
             }
             scored += local.count
-            let setSeconds = (clock.now - setStarted).components
             log(
                 String(
                     format: "set %d/%d %@: %d images scored in %.1f s (rank 0's share: %d)", number + 1,
-                    names.count, name, total,
-                    Double(setSeconds.seconds) + Double(setSeconds.attoseconds) * 1e-18,
-                    local.count))
+                    names.count, name, total, (clock.now - setStarted) / .seconds(1), local.count))
             if let parts = try communicator.gatherBytes(Array(try JSONEncoder().encode(local)), root: 0) {
                 results[name] = try parts.flatMap {
                     try JSONDecoder().decode([OODExampleScores].self, from: Data($0))
@@ -160,8 +148,7 @@ public final class OODRunner {
         var totals = [Double(scored)]
         try communicator.allReduceSum(&totals)
         guard communicator.isCoordinator else { return nil }
-        let seconds = (clock.now - started).components
-        let elapsed = Double(seconds.seconds) + Double(seconds.attoseconds) * 1e-18
+        let elapsed = (clock.now - started) / .seconds(1)
         let report = try OODReport(
             checkpoint: path, inDistribution: inDistribution, results: results, order: names,
             settings: settings,

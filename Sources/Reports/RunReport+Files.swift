@@ -12,9 +12,10 @@ extension RunReport {
     public static func write(_ run: RunDirectory, influenceTests: Int = 6) throws -> (
         json: String, html: String
     ) {
-        // The datasets are read once: for the report's facts and for the example images.
-        let data = try RunData.load(try run.loadConfig())
-        let report = try assemble(run, data: data)
+        // The run is opened once: its facts and its example images come from the same datasets.
+        let loaded = try LoadedRun(run, checkpoint: .none)
+        let data = loaded.data
+        let report = try assemble(loaded)
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
         encoder.nonConformingFloatEncodingStrategy = .convertToString(

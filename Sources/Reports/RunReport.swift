@@ -140,20 +140,17 @@ public struct RunReport: Codable, Sendable {
 extension RunReport {
     /// Gathers a report from the files of `run`; missing results leave their section empty.
     /// Files that exist but cannot be read are errors naming the file.
-    /// `data` is the run's data when the caller has already loaded it.
-    public static func assemble(_ run: RunDirectory, data loaded: RunData? = nil) throws -> RunReport {
-        let config = try run.loadConfig()
+    public static func assemble(_ loaded: LoadedRun) throws -> RunReport {
+        let (run, config, data) = (loaded.directory, loaded.config, loaded.data)
         let history = try run.loadTrainingHistory()
         let curves = try loadCurves(run.metricsPath)
         let last = history.sessions.last { $0.lastStep > $0.firstStep }
         let steps = run.checkpointSteps()
-        let data = try loaded ?? RunData.load(config)
-        let network = try config.makeModel(imageShape: data.imageShape)
         let facts = RunFacts(
             name: config.name, path: run.path, config: config.yaml,
             architecture: config.model.architecture.rawValue,
             likelihood: config.model.likelihood.rawValue, latentCount: config.model.latent,
-            parameterCount: network.arena.count, trainData: config.data.train, testData: config.data.test,
+            parameterCount: loaded.parameterCount, trainData: config.data.train, testData: config.data.test,
             trainCount: data.train.count, testCount: data.test.count, imageShape: data.imageShape,
             ranks: last?.ranks, workersPerRank: last?.workersPerRank,
             trainingWallSeconds: history.sessions.isEmpty

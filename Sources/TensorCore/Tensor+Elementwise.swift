@@ -1,7 +1,7 @@
 // Elementwise kernels. Each public function is a thin wrapper around `map`/`zipMap`, which the
 // optimizer inlines into a plain loop over unsafe pointers (no bounds or CoW checks inside).
 
-import CKernels
+internal import _CTensorKernels
 
 #if canImport(Glibc)
     import Glibc

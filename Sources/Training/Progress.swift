@@ -21,10 +21,7 @@ final class Progress {
         isTerminal = isatty(STDERR_FILENO) != 0
     }
 
-    private var elapsed: Double {
-        let duration = ContinuousClock.now - start
-        return Double(duration.components.seconds) + Double(duration.components.attoseconds) * 1e-18
-    }
+    private var elapsed: Double { (ContinuousClock.now - start) / .seconds(1) }
 
     /// Updates the display after `done` of `total` units; `rate` is units per second.
     func update(done: Int, unitsPerItem: Int, message: String) {

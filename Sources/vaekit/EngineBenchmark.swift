@@ -63,7 +63,7 @@ struct EngineBenchmark {
         let start = clock.now
         for _ in 0..<iterations { body() }
         let elapsed = clock.now - start
-        return Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18
+        return elapsed / .seconds(1)
     }
 
     private func median(_ values: [Double]) -> Double {

@@ -7,14 +7,10 @@ import Runs
 import Storage
 import TensorCore
 
-/// Loads a checkpoint with the config stored inside it.
-func loadCheckpoint(_ path: String, overrides: [String] = []) throws -> (RunConfig, RunData, Models.VAE) {
-    let info = try Checkpoint.info(path)
-    let config = try RunConfig.parse(info.config, path: "\(path) (stored config)", overrides: overrides)
-    let data = try RunData.load(config)
-    let model = try config.makeModel(imageShape: data.imageShape)
-    try Checkpoint.load(path, into: model.arena)
-    return (config, data, model)
+/// Opens the run of a checkpoint with the config stored inside it.
+func loadCheckpoint(_ path: String) throws -> (RunConfig, RunData, Models.VAE) {
+    let run = try LoadedRun(checkpointFile: path)
+    return (run.config, run.data, try run.model)
 }
 
 struct EvaluateCommand: ParsableCommand {
@@ -67,7 +63,7 @@ struct EvaluateCommand: ParsableCommand {
         let result = evaluator.evaluate(
             data.test, count: count ?? config.evaluation.count, samples: samples,
             chunk: config.evaluation.iwaeChunk)
-        let seconds = Double((ContinuousClock.now - started).components.seconds)
+        let seconds = (ContinuousClock.now - started) / .seconds(1)
         let nll = result.negativeLogLikelihood ?? .nan
         print(
             String(

@@ -32,14 +32,9 @@ struct GradientBenchCommand: ParsableCommand {
 
     func run() throws {
         setBLASThreadCount(threads)
-        let run = RunDirectory(runFolder)
-        let config = try run.loadConfig()
-        let data = try RunData.load(config)
-        let model = try config.makeModel(imageShape: data.imageShape)
-        guard let step = run.checkpointSteps().last else {
-            throw StorageError.cannotOpen(path: run.checkpointsPath, reason: "no checkpoint")
-        }
-        try Checkpoint.load(run.checkpointPath(step: step), into: model.arena)
+        let run = try LoadedRun(RunDirectory(runFolder))
+        let (config, data, model) = (run.config, run.data, try run.model)
+        let step = run.checkpoint?.step ?? 0
         var settings = InfluenceSettings()
         guard let gradientMode = GradientMode(rawValue: mode) else { throw ValidationError("--mode \(mode)") }
         settings.mode = gradientMode
@@ -64,7 +59,7 @@ struct GradientBenchCommand: ParsableCommand {
             start += batch.count
         }
         let elapsed = clock.now - started
-        let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18
+        let seconds = elapsed / .seconds(1)
         print(
             "{\"mode\": \"\(mode)\", \"examples_per_second\": \(Int(Double(count) / seconds)), \"samples\": \(samples), "
                 + "\"examples\": \(count), \"bytes_per_example\": \(floats * 4 / max(count, 1)), "

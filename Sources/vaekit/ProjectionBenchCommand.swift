@@ -39,26 +39,24 @@ struct ProjectionBenchCommand: ParsableCommand {
     var json: String?
 
     func run() throws {
-        let run = RunDirectory(runFolder)
-        let config = try run.loadConfig()
-        let data = try RunData.load(config)
-        let model = try config.makeModel(imageShape: data.imageShape)
+        let run = try LoadedRun(RunDirectory(runFolder), checkpoint: .none)
+        let (config, data, model) = (run.config, run.data, try run.model)
         let steps =
             try checkpoints.map { text in
                 try text.split(separator: ",").map { part -> Int in
                     guard let step = Int(part) else { throw ValidationError("--checkpoints \(text)") }
                     return step
                 }
-            } ?? run.checkpointSteps()
+            } ?? run.directory.checkpointSteps()
         guard !steps.isEmpty else {
-            throw StorageError.cannotOpen(path: run.checkpointsPath, reason: "no checkpoint")
+            throw StorageError.cannotOpen(path: run.directory.checkpointsPath, reason: "no checkpoint")
         }
         let trainIndices = Array(0..<min(train, data.train.count))
         let testIndices = Array(0..<min(tests, data.test.count))
         var exact = Tensor.zeros([testIndices.count, trainIndices.count])
         var projected = exact
         for step in steps {
-            try Checkpoint.load(run.checkpointPath(step: step), into: model.arena)
+            try run.load(.step(step))
             for mode in [GradientMode.factors, .projected] {
                 var settings = InfluenceSettings()
                 settings.mode = mode

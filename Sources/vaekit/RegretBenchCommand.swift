@@ -28,14 +28,8 @@ struct RegretBenchCommand: ParsableCommand {
         setBLASThreadCount(1)
         try runOnEveryRank(communicator) {
             guard images >= 1 else { throw ValidationError("--images must be ≥ 1") }
-            let run = RunDirectory(runFolder)
-            let config = try run.loadConfig()
-            let data = try RunData.load(config)
-            let model = try config.makeModel(imageShape: data.imageShape)
-            guard let checkpoint = run.latestCheckpoint else {
-                throw StorageError.cannotOpen(path: run.checkpointsPath, reason: "no checkpoint")
-            }
-            try Checkpoint.load(checkpoint, into: model.arena)
+            let run = try LoadedRun(RunDirectory(runFolder), communicator: communicator)
+            let (config, data, model) = (run.config, run.data, try run.model)
             let settings = try regret.settings(ranks: communicator.size)
             var regret = LikelihoodRegret(model: model, config: config, settings: settings)
             let count = min(images, data.test.count)
@@ -52,7 +46,7 @@ struct RegretBenchCommand: ParsableCommand {
             let scores = regret.scores(data.test, indices: mine)
             try communicator.barrier()
             let elapsed = clock.now - started
-            let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18
+            let seconds = elapsed / .seconds(1)
             var sums = [
                 timing.importanceWeightedSeconds, timing.refitSeconds, scores.map(\.regret).reduce(0, +),
             ]

@@ -47,7 +47,7 @@ struct TrainBenchCommand: ParsableCommand {
         }
         try trainer.train(resume: false)
         let elapsed = finished - started
-        let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18
+        let seconds = elapsed / .seconds(1)
         let rate = Double(steps * settings.training.batchSize) / max(seconds, 1e-9)
         if communicator.isCoordinator {
             print(

@@ -1,15 +1,13 @@
 // The `vaekit` command line: one binary, the same flags on 1 or R ranks.
 
 import ArgumentParser
-import CKernels
 import TensorCore
 
 @main
 struct VAEKitCommand: ParsableCommand {
     /// Process-wide settings, then the subcommand.
     static func main() {
-        configureAllocatorForTensors()
-        vk_flush_denormals()
+        configureProcessForTensors()
         do {
             var command = try parseAsRoot()
             try command.run()

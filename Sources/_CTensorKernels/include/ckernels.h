@@ -1,7 +1,7 @@
 // Elementwise kernels that must vectorize: exp/log-based likelihood terms and the Adam update.
 // Compiled once per instruction set (AVX-512, AVX2+FMA, baseline) and chosen at load time.
-#ifndef VAEKIT_CKERNELS_H
-#define VAEKIT_CKERNELS_H
+#ifndef VAEKIT_C_TENSOR_KERNELS_H
+#define VAEKIT_C_TENSOR_KERNELS_H
 
 // out = max(z, 0) − z·t + log(1 + e^−|z|): binary cross-entropy of logits z against targets t.
 void vk_bce_with_logits(const float *z, const float *t, float *out, long n);

@@ -1,0 +1,105 @@
+// One data-parallel step, and the state every rank starts from. A step is: this rank's share of
+// the global batch split over the in-process workers → each worker's forward and backward into
+// its own gradient buffer → the buffers summed into the arena → one (bucketed) all-reduce →
+// clipping → the optimizer at the schedule's rate.
+
+import Autodiff
+import Cluster
+import NN
+import Runs
+import TensorCore
+
+extension Trainer {
+    struct StepTerms {
+        var loss: Double
+        var reconstruction: Double
+        var kl: Double
+        /// The rate the optimizer stepped with.
+        var learningRate: Float = 0
+
+        static func + (a: StepTerms, b: StepTerms) -> StepTerms {
+            StepTerms(
+                loss: a.loss + b.loss, reconstruction: a.reconstruction + b.reconstruction, kl: a.kl + b.kl)
+        }
+    }
+
+    /// One optimizer step on the examples `indices`, split over ranks and in-process workers.
+    func trainStep(indices: [Int], step: Int) throws -> StepTerms {
+        let share = communicator.share(of: indices.count)
+        let parts = Trainer.split(Array(indices[share]), into: workerGradients.count)
+        // The loss is the batch mean of per-example losses; each worker holds its share of it.
+        let scale = 1 / Float(indices.count)
+        var terms = [StepTerms](repeating: StepTerms(loss: 0, reconstruction: 0, kl: 0), count: parts.count)
+        let shared = UncheckedBox(self)
+        terms.withUnsafeMutableBufferPointer { results in
+            guard let base = results.baseAddress else { return }
+            let output = SharedPointer(base)
+            runWorkers(parts.count) { worker in
+                output.base[worker] = shared.value.workerPass(
+                    parts[worker], step: step, scale: scale, worker: worker)
+            }
+        }
+        model.arena.sumGradients(of: workerGradients)
+        // The global batch mean on every rank.
+        try communicator.allReduceSum(
+            UnsafeMutableBufferPointer(start: model.arena.gradients.pointer, count: model.arena.count),
+            bucketElements: config.training.allReduceBucketMegabytes * (1 << 20) / MemoryLayout<Float>.stride)
+        if config.training.gradientClip > 0 {
+            clipGradientNorm(model.arena, maximumNorm: config.training.gradientClip)
+        }
+        let learningRate = schedule.rate(step: step)
+        optimizer.step(model.arena, learningRate: learningRate)
+        var local = terms.reduce(StepTerms(loss: 0, reconstruction: 0, kl: 0), +)
+        local.learningRate = learningRate
+        guard communicator.size > 1 else { return local }
+        // Each rank holds its share of the batch mean; the logged loss is the whole batch's.
+        var sums = [local.loss, local.reconstruction, local.kl]
+        try communicator.allReduceSum(&sums)
+        return StepTerms(loss: sums[0], reconstruction: sums[1], kl: sums[2], learningRate: learningRate)
+    }
+
+    /// Forward and backward of one worker's part of a batch into its gradient buffer.
+    private func workerPass(_ indices: [Int], step: Int, scale: Float, worker: Int) -> StepTerms {
+        let batch = config.objectiveBatch(model: model, set: data.train, indices: indices, step: step)
+        let pass = ForwardPass(arena: model.arena)
+        let terms = model.objectiveTerms(batch, beta: config.training.beta, pass)
+        let perExample = terms.loss
+        pass.backward(perExample.sum() * scale, into: workerGradients[worker])
+        return StepTerms(
+            loss: Double(perExample.value.sum()) * Double(scale),
+            reconstruction: Double(terms.reconstruction.value.sum()) * Double(scale),
+            kl: Double(terms.kl.value.sum()) * Double(scale))
+    }
+
+    /// Broadcasts rank 0's parameters, optimizer state and step to every rank.
+    func synchronizeState(step: Int) throws -> Int {
+        guard communicator.size > 1 else { return step }
+        var header = [Int64(step), Int64(optimizer.stepCount)]
+        try communicator.broadcast(&header, root: 0)
+        try communicator.broadcast(
+            UnsafeMutableRawBufferPointer(
+                start: model.arena.values.pointer, count: model.arena.count * MemoryLayout<Float>.stride),
+            root: 0)
+        var slots: [String: TensorStorage] = [:]
+        var present = optimizer.slotNames.map { Int64(optimizer.slots[$0] == nil ? 0 : 1) }
+        try communicator.broadcast(&present, root: 0)
+        for (name, flag) in zip(optimizer.slotNames, present) where flag == 1 {
+            let storage = optimizer.slots[name] ?? TensorStorage(count: model.arena.count, repeating: 0)
+            try communicator.broadcast(
+                UnsafeMutableRawBufferPointer(
+                    start: storage.pointer, count: model.arena.count * MemoryLayout<Float>.stride),
+                root: 0)
+            slots[name] = storage
+        }
+        if !communicator.isCoordinator { optimizer.restore(stepCount: Int(header[1]), slots: slots) }
+        return Int(header[0])
+    }
+
+    /// Contiguous parts of `indices`, as equal as possible (none empty).
+    static func split(_ indices: [Int], into count: Int) -> [[Int]] {
+        let parts = max(1, min(count, indices.count))
+        return (0..<parts).map { part in
+            Array(indices[(part * indices.count / parts)..<((part + 1) * indices.count / parts)])
+        }
+    }
+}
