@@ -70,6 +70,9 @@ let package = Package(
         .target(name: "Training", dependencies: ["Runs"]),
         .target(name: "Influence", dependencies: ["Runs"]),
         .target(name: "OOD", dependencies: ["Runs"]),
+        // Research studies above the system: disentanglement, representation and invariance
+        // metrics, the HVAE Gaussian experiment.
+        .target(name: "Experiments", dependencies: ["Training", "Influence", "OOD"]),
         .target(
             name: "Reports", dependencies: ["Influence", "OOD", "Runs", "Datasets", "Storage", "TensorCore"]),
 
@@ -78,7 +81,7 @@ let package = Package(
             name: "vaekit",
             dependencies: [
                 "TensorCore", "Autodiff", "NN", "Models", "Storage", "Cluster", "Datasets",
-                "Runs", "Training", "Influence", "OOD", "Reports", "COpenBLAS",
+                "Runs", "Training", "Influence", "OOD", "Experiments", "Reports",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
 

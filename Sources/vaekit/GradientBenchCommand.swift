@@ -12,8 +12,7 @@ struct GradientBenchCommand: ParsableCommand {
         commandName: "gradients",
         abstract: "Examples per second whose per-example gradient is produced (factors, projected or dense).")
 
-    @Option(name: .customLong("run"), help: "A run folder with a checkpoint.")
-    var runFolder: String
+    @OptionGroup var folder: RunOptions
 
     @Option(help: "factors, projected or dense.")
     var mode = "factors"
@@ -32,9 +31,9 @@ struct GradientBenchCommand: ParsableCommand {
 
     func run() throws {
         setBLASThreadCount(threads)
-        let run = try LoadedRun(RunDirectory(runFolder))
-        let (config, data, model) = (run.config, run.data, try run.model)
-        let step = run.checkpoint?.step ?? 0
+        let loaded = try LoadedRun(folder.directory)
+        let (config, data, model) = (loaded.config, loaded.data, try loaded.model)
+        let step = loaded.checkpoint?.step ?? 0
         var settings = InfluenceSettings()
         guard let gradientMode = GradientMode(rawValue: mode) else { throw ValidationError("--mode \(mode)") }
         settings.mode = gradientMode

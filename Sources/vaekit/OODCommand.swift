@@ -11,8 +11,7 @@ struct OODCommand: ParsableCommand {
         commandName: "ood",
         abstract: "Likelihood Regret, IWAE NLL, input complexity and likelihood ratio; metrics in ood.json.")
 
-    @Option(name: .customLong("run"), help: "The trained run.")
-    var runFolder: String
+    @OptionGroup var folder: RunOptions
 
     @Option(
         name: .customLong("in"), help: "In-distribution set: test (the run's test set) or fashion-mnist:test."
@@ -34,11 +33,9 @@ struct OODCommand: ParsableCommand {
     var checkpoint: String?
 
     func run() throws {
-        let communicator = try makeCommunicator()
-        setBLASThreadCount(1)
-        try runOnEveryRank(communicator) {
+        try withRanks(blasThreads: .one, record: folder.directory) { communicator in
             guard count >= 1 else { throw ValidationError("--count must be ≥ 1") }
-            let runner = OODRunner(run: RunDirectory(runFolder), communicator: communicator)
+            let runner = OODRunner(run: folder.directory, communicator: communicator)
             runner.count = count
             runner.settings = try regret.settings(ranks: communicator.size)
             runner.checkpoint = checkpoint
@@ -47,39 +44,6 @@ struct OODCommand: ParsableCommand {
             let sets = ood.split(separator: ",").map { String($0).trimmingCharacters(in: .whitespaces) }
             guard !sets.isEmpty else { throw ValidationError("--ood needs at least one set") }
             try runner.score(inDistribution: inDistribution, outOfDistribution: sets)
-            if communicator.isCoordinator {
-                try RunDirectory(runFolder).recordCommand(CommandLine.arguments, ranks: communicator.size)
-            }
         }
-    }
-}
-
-/// The Likelihood Regret options of `vaekit ood` and `vaekit bench regret`.
-struct RegretOptions: ParsableArguments {
-    @Option(help: "Importance samples K of both IWAE estimates.")
-    var iwaeSamples = 1000
-
-    @Option(help: "Refit steps of Likelihood Regret.")
-    var steps = 100
-
-    @Option(help: "Test images refitted together on a rank (independent encoder copies).")
-    var batchSize = 32
-
-    @Option(help: "Worker threads per rank, 1 BLAS thread each (default: 2 on one rank, 1 under mpirun).")
-    var workers: Int?
-
-    /// The settings, checked: K, refit steps, batch, and workers (default 2 on one rank, 1 under
-    /// mpirun, where the ranks already fill the cores).
-    func settings(ranks: Int) throws -> RegretSettings {
-        guard iwaeSamples >= 1, steps >= 0, batchSize >= 1, (workers ?? 1) >= 1 else {
-            throw ValidationError("--iwae-samples, --batch-size and --workers must be ≥ 1, --steps ≥ 0")
-        }
-        var settings = RegretSettings()
-        settings.importanceSamples = iwaeSamples
-        settings.chunk = min(100, iwaeSamples)
-        settings.steps = steps
-        settings.batchSize = batchSize
-        settings.workers = workers ?? (ranks > 1 ? 1 : 2)
-        return settings
     }
 }

@@ -14,8 +14,7 @@ struct ProjectionBenchCommand: ParsableCommand {
         commandName: "projection",
         abstract: "Spearman correlation of projected with exact influence scores, per test example.")
 
-    @Option(name: .customLong("run"), help: "A run folder with checkpoints.")
-    var runFolder: String
+    @OptionGroup var folder: RunOptions
 
     @Option(help: "Training examples ranked (the first ones).")
     var train = 600
@@ -39,24 +38,24 @@ struct ProjectionBenchCommand: ParsableCommand {
     var json: String?
 
     func run() throws {
-        let run = try LoadedRun(RunDirectory(runFolder), checkpoint: .none)
-        let (config, data, model) = (run.config, run.data, try run.model)
+        let loaded = try LoadedRun(folder.directory, checkpoint: .none)
+        let (config, data, model) = (loaded.config, loaded.data, try loaded.model)
         let steps =
             try checkpoints.map { text in
                 try text.split(separator: ",").map { part -> Int in
                     guard let step = Int(part) else { throw ValidationError("--checkpoints \(text)") }
                     return step
                 }
-            } ?? run.directory.checkpointSteps()
+            } ?? loaded.directory.checkpointSteps()
         guard !steps.isEmpty else {
-            throw StorageError.cannotOpen(path: run.directory.checkpointsPath, reason: "no checkpoint")
+            throw StorageError.cannotOpen(path: loaded.directory.checkpointsPath, reason: "no checkpoint")
         }
         let trainIndices = Array(0..<min(train, data.train.count))
         let testIndices = Array(0..<min(tests, data.test.count))
         var exact = Tensor.zeros([testIndices.count, trainIndices.count])
         var projected = exact
         for step in steps {
-            try run.load(.step(step))
+            try loaded.load(.step(step))
             for mode in [GradientMode.factors, .projected] {
                 var settings = InfluenceSettings()
                 settings.mode = mode

@@ -15,8 +15,7 @@ struct RegretBenchCommand: ParsableCommand {
         commandName: "regret",
         abstract: "Likelihood Regret images per second, split into IWAE and refit time.")
 
-    @Option(name: .customLong("run"), help: "A run folder with a checkpoint.")
-    var runFolder: String
+    @OptionGroup var folder: RunOptions
 
     @Option(help: "Timed test images (all ranks together).")
     var images = 32
@@ -24,12 +23,10 @@ struct RegretBenchCommand: ParsableCommand {
     @OptionGroup var regret: RegretOptions
 
     func run() throws {
-        let communicator = try makeCommunicator()
-        setBLASThreadCount(1)
-        try runOnEveryRank(communicator) {
+        try withRanks(blasThreads: .one) { communicator in
             guard images >= 1 else { throw ValidationError("--images must be ≥ 1") }
-            let run = try LoadedRun(RunDirectory(runFolder), communicator: communicator)
-            let (config, data, model) = (run.config, run.data, try run.model)
+            let loaded = try LoadedRun(folder.directory, communicator: communicator)
+            let (config, data, model) = (loaded.config, loaded.data, try loaded.model)
             let settings = try regret.settings(ranks: communicator.size)
             var regret = LikelihoodRegret(model: model, config: config, settings: settings)
             let count = min(images, data.test.count)

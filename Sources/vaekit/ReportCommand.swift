@@ -11,18 +11,16 @@ struct ReportCommand: ParsableCommand {
         commandName: "report",
         abstract: "Write report.json and a self-contained report.html for a run (training, OOD, influence).")
 
-    @Option(name: .customLong("run"), help: "The run folder.")
-    var runFolder: String
+    @OptionGroup var folder: RunOptions
 
     @Option(help: "Test examples shown with their proponents and opponents.")
     var influenceTests = 6
 
     func run() throws {
-        let communicator = try makeCommunicator()
-        try runOnEveryRank(communicator) {
+        try withRanks(blasThreads: .byCommand) { communicator in
             guard influenceTests >= 0 else { throw ValidationError("--influence-tests must be ≥ 0") }
             guard communicator.isCoordinator else { return }
-            let paths = try RunReport.write(RunDirectory(runFolder), influenceTests: influenceTests)
+            let paths = try RunReport.write(folder.directory, influenceTests: influenceTests)
             print("wrote \(paths.json)")
             print("report: \(paths.html)")
         }

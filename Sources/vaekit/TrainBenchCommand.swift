@@ -24,8 +24,7 @@ struct TrainBenchCommand: ParsableCommand {
     var warmup = 20
 
     func run() throws {
-        let communicator = try makeCommunicator()
-        try runOnEveryRank(communicator) { try measure(communicator) }
+        try withRanks(blasThreads: .byCommand) { try measure($0) }
     }
 
     private func measure(_ communicator: any Communicator) throws {

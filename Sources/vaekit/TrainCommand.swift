@@ -30,8 +30,7 @@ struct TrainCommand: ParsableCommand {
     var quiet = false
 
     func run() throws {
-        let communicator = try makeCommunicator()
-        try runOnEveryRank(communicator) { try train(communicator) }
+        try withRanks(blasThreads: .byCommand) { try train($0) }
     }
 
     private func train(_ communicator: any Communicator) throws {

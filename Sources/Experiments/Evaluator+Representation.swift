@@ -8,6 +8,7 @@ import Datasets
 import Foundation
 import Models
 import NN
+import Runs
 import TensorCore
 
 /// Representation quality of a trained VAE.
@@ -139,92 +140,5 @@ extension Evaluator {
             if best == testLabels[row] { correct += 1 }
         }
         return Double(correct) / Double(max(testLabels.count, 1))
-    }
-}
-
-/// The supervised VAE's test accuracy and how often its label survives resampling z_n.
-public struct InvarianceMetrics: Codable, Sendable {
-    /// Accuracy of the classifier on μ_s over the test examples.
-    public var testAccuracy: Double
-    /// Fraction of (image, draw) pairs where the label predicted from the re-encoded μ_s of
-    /// decoder([μ_s; z_n]), z_n ~ N(0, I), equals the label predicted from μ_s.
-    public var labelPreservation: Double
-    /// Test examples.
-    public var testCount: Int
-    /// z_n draws per example.
-    public var draws: Int
-}
-
-extension Evaluator {
-    /// Predicted classes of supervised latents `[B, d_s]`.
-    func predictions(_ supervised: Tensor) -> [Int] {
-        let pass = ForwardPass(arena: model.arena, trainable: false)
-        let logits = model.classify(Variable(supervised), pass).value
-        let (rows, classes) = (logits.shape[0], logits.shape[1])
-        return (0..<rows).map { row in
-            var best = 0
-            for c in 1..<classes where logits[flat: row * classes + c] > logits[flat: row * classes + best] {
-                best = c
-            }
-            return best
-        }
-    }
-
-    /// Invariant transformations: for each test example, keep z_s = μ_s, draw z_n, decode.
-    /// Returns the metrics and, for the first `gridCount` examples, the images `[1 + draws]`
-    /// per example (the original's reconstruction first) as decoder means `[n, C, H, W]`.
-    public func invariances(_ test: ImageDataset, count: Int, draws: Int, gridCount: Int) -> (
-        InvarianceMetrics, Tensor
-    ) {
-        guard let supervised = model.supervisedLatentCount else {
-            preconditionFailure("not a supervised VAE")
-        }
-        let latent = model.latentCount
-        let indices = Array(0..<min(count, test.count))
-        let (mean, _) = posteriors(test, indices: indices)
-        let labels = predictions(mean.slice(alongAxis: 1, start: 0, length: supervised))
-        let correct = zip(labels, indices).filter { $0.0 == Int(test.labels[$0.1]) }.count
-        var preserved = 0
-        var grid: [Float] = []
-        let grids = ImageGrids(model: model, config: config)
-        for draw in 0...draws {
-            // Draw 0 keeps μ_n (the reconstruction); later draws replace z_n by prior samples.
-            let nuisance = Draws(seed: config.seed, .invariances, step: UInt64(draw), split: test.drawSplit)
-                .normal(indices, count: latent)
-            let z = Tensor(shape: [indices.count, latent]) { out in
-                for row in 0..<indices.count {
-                    for u in 0..<latent {
-                        out[row * latent + u] =
-                            u < supervised || draw == 0
-                            ? mean[flat: row * latent + u] : nuisance[flat: row * latent + u]
-                    }
-                }
-            }
-            let pass = ForwardPass(arena: model.arena, trainable: false)
-            let images = grids.meanImages(model.decode(Variable(z), pass))
-            grid += images.slice(alongAxis: 0, start: 0, length: min(gridCount, indices.count)).scalars
-            guard draw > 0 else { continue }
-            let encoded = model.encode(Variable(images), ForwardPass(arena: model.arena, trainable: false))
-                .mean.value
-            let again = predictions(encoded.slice(alongAxis: 1, start: 0, length: supervised))
-            preserved += zip(again, labels).filter { $0.0 == $0.1 }.count
-        }
-        let shown = min(gridCount, indices.count)
-        let metrics = InvarianceMetrics(
-            testAccuracy: Double(correct) / Double(max(indices.count, 1)),
-            labelPreservation: Double(preserved) / Double(max(indices.count * draws, 1)),
-            testCount: indices.count,
-            draws: draws)
-        // Reorder draw-major rows into example-major rows: example e, draws 0…draws.
-        let size = model.pixelCount
-        var ordered = [Float](repeating: 0, count: grid.count)
-        for draw in 0...draws {
-            for example in 0..<shown {
-                let source = (draw * shown + example) * size
-                let target = (example * (draws + 1) + draw) * size
-                for p in 0..<size { ordered[target + p] = grid[source + p] }
-            }
-        }
-        return (metrics, Tensor(shape: [shown * (draws + 1)] + model.imageShape, scalars: ordered))
     }
 }

@@ -14,6 +14,7 @@
 // never re-initializes between its 10 runs, so runs 2–10 warm-start from the previous one).
 
 import Autodiff
+import Foundation
 import TensorCore
 
 /// One method of the experiment.
@@ -158,8 +159,8 @@ public struct HamiltonianGaussianExperiment {
         case .variationalBayes:
             parameters += [Tensor.zeros([d]), Tensor(shape: [d], repeating: 1)]
         case .hamiltonian(_, let tempered):
-            parameters.append(Tensor(shape: [d], repeating: Float.logOf(0.005 / 0.495)))
-            if tempered { parameters.append(Tensor(shape: [1], repeating: Float.logOf(4))) }
+            parameters.append(Tensor(shape: [d], repeating: logf(0.005 / 0.495)))
+            if tempered { parameters.append(Tensor(shape: [1], repeating: logf(4))) }
         }
         // RMSProp as TF1: ms ← 0.9 ms + 0.1 g²; θ ← θ − lr g / √(ms + 1e-10), ms starting at 1.
         var meanSquares = parameters.map { Tensor(shape: $0.shape, repeating: 1) }

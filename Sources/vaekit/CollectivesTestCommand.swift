@@ -1,0 +1,61 @@
+// `vaekit selftest collectives`: checks the communicator's invariants on however many ranks it
+// is launched with (Horovod's test style: results that hold for any size).
+
+import ArgumentParser
+import Cluster
+import TensorCore
+
+struct CollectivesTest: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "collectives",
+        abstract: "All-reduce, broadcast, gather and barrier invariants over the ranks.")
+
+    @Option(help: "Elements of the large all-reduce.")
+    var count = 3_000_001
+
+    func run() throws {
+        try withRanks(blasThreads: .byCommand) { communicator in
+            let (rank, size) = (communicator.rank, communicator.size)
+            var failures: [String] = []
+            // Sum of rank-dependent integers: exact in Float for these magnitudes.
+            var values = (0..<count).map { Float(($0 % 97) + rank) }
+            try communicator.allReduceSum(&values)
+            let rankSum = Float(size * (size - 1) / 2)
+            if let bad = values.indices.first(where: { values[$0] != Float(size) * Float($0 % 97) + rankSum })
+            {
+                failures.append("allReduceSum(Float) wrong at \(bad): \(values[bad])")
+            }
+            var doubles = [Double(rank) + 0.5, 1]
+            try communicator.allReduceSum(&doubles)
+            if doubles != [Double(size * (size - 1) / 2) + 0.5 * Double(size), Double(size)] {
+                failures.append("allReduceSum(Double) gave \(doubles)")
+            }
+            var maxima = [Double(rank)]
+            try maxima.withUnsafeMutableBufferPointer { try communicator.allReduceMax($0) }
+            if maxima != [Double(size - 1)] { failures.append("allReduceMax gave \(maxima)") }
+            var payload = rank == size - 1 ? [Int64](0..<1000) : [Int64](repeating: -1, count: 1000)
+            try communicator.broadcast(&payload, root: size - 1)
+            if payload != [Int64](0..<1000) { failures.append("broadcast from the last rank lost data") }
+            let text = try communicator.broadcast(rank == 0 ? "räng zero ✓" : "", root: 0)
+            if text != "räng zero ✓" { failures.append("string broadcast gave \(text)") }
+            // Gather of different lengths: rank r sends r + 1 values equal to r.
+            let gathered = try communicator.gather([Float](repeating: Float(rank), count: rank + 1), root: 0)
+            if rank == 0 {
+                let expected = (0..<size).map { [Float](repeating: Float($0), count: $0 + 1) }
+                if gathered != expected { failures.append("gather gave \(String(describing: gathered))") }
+            } else if gathered != nil {
+                failures.append("gather returned data on rank \(rank)")
+            }
+            try communicator.barrier()
+            var failed = [Double(failures.isEmpty ? 0 : 1)]
+            try communicator.allReduceSum(&failed)
+            for failure in failures { printError("rank \(rank): \(failure)") }
+            if communicator.isCoordinator {
+                print(
+                    "collectives on \(size) rank(s) (\(communicator.backend)): \(failed[0] == 0 ? "all invariants hold" : "FAILED")"
+                )
+            }
+            if failed[0] != 0 { throw ExitCode(1) }
+        }
+    }
+}

@@ -1,0 +1,36 @@
+// `vaekit influence query`: top proponents and opponents of examples, and self-influence.
+
+import ArgumentParser
+import Cluster
+import Influence
+import Runs
+import TensorCore
+
+struct QueryCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "query", abstract: "Top proponents and opponents of test examples; self-influence.")
+
+    @OptionGroup var folder: RunOptions
+
+    @Option(help: "Examples to explain: test:0-99, train:5,17 (ranges inclusive).")
+    var test: String?
+
+    @Option(help: "Proponents and opponents kept per example.")
+    var top = 10
+
+    @Flag(name: .customLong("self"), help: "Also compute the self-influence of every training example.")
+    var selfInfluence = false
+
+    func run() throws {
+        try withRanks(blasThreads: .onePerRankWhenShared, record: folder.directory) { communicator in
+            guard test != nil || selfInfluence else {
+                throw ValidationError("give --test SPEC, --self, or both")
+            }
+            guard top >= 1 else { throw ValidationError("--top must be ≥ 1") }
+            let query = InfluenceQuery(run: folder.directory, communicator: communicator)
+            query.log = { communicator.isCoordinator ? print($0) : () }
+            if let test { try query.query(try ExampleSpec(test), top: top) }
+            if selfInfluence { try query.selfInfluence() }
+        }
+    }
+}

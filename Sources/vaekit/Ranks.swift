@@ -1,0 +1,54 @@
+// The multi-rank set-up every command shares: the communicator (MPI under mpirun or srun, a
+// local one otherwise), the rule for BLAS threads, an error on any rank ending the whole job at
+// once (MPI_Abort) instead of leaving the other ranks waiting in a collective, and the command
+// line recorded in the run folder by rank 0 when the command succeeded.
+
+import ArgumentParser
+import Cluster
+import Runs
+import TensorCore
+
+/// How a command sets OpenBLAS's threads.
+enum BLASThreads {
+    /// One thread per rank whenever several ranks share the machine's cores; the default (all
+    /// cores) on one rank — for commands whose parallelism is inside BLAS.
+    case onePerRankWhenShared
+    /// One thread always — for commands that run their own worker threads.
+    case one
+    /// As the command itself sets them (training: `training.blas_threads`).
+    case byCommand
+}
+
+/// Runs `body` on every rank with the shared set-up; `record` names the run folder whose
+/// `commands.txt` gets this command line (with `mpirun -np R` when it ran on R ranks).
+func withRanks(
+    blasThreads: BLASThreads, record run: RunDirectory? = nil, _ body: (any Communicator) throws -> Void
+) throws {
+    let communicator = try makeCommunicator()
+    switch blasThreads {
+    case .onePerRankWhenShared: if communicator.size > 1 { setBLASThreadCount(1) }
+    case .one: setBLASThreadCount(1)
+    case .byCommand: break
+    }
+    do {
+        try body(communicator)
+        if communicator.isCoordinator, let run {
+            try run.recordCommand(CommandLine.arguments, ranks: communicator.size)
+        }
+    } catch let error as CleanExit {
+        throw error
+    } catch {
+        if communicator.size > 1 { communicator.abort(code: 1, message: "Error: \(error)") }
+        throw error
+    }
+    (communicator as? MPICommunicator)?.finalize()
+}
+
+/// `--run DIR`: the run folder a command works on.
+struct RunOptions: ParsableArguments {
+    @Option(name: .customLong("run"), help: "The run folder.")
+    var runFolder: String
+
+    /// The folder.
+    var directory: RunDirectory { RunDirectory(runFolder) }
+}
