@@ -85,23 +85,36 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
 
-        // MARK: - Tests
+        // MARK: - Tests (one target per target tested, plus the shared fixture)
+        .target(
+            name: "VAEKitTestSupport", dependencies: ["Datasets", "Runs", "Training"],
+            path: "Tests/VAEKitTestSupport"),
         .testTarget(name: "TensorCoreTests", dependencies: ["TensorCore"]),
         .testTarget(name: "AutodiffTests", dependencies: ["Autodiff", "TensorCore"]),
         .testTarget(name: "NNTests", dependencies: ["NN", "Autodiff", "TensorCore"]),
         .testTarget(
-            name: "OODTests",
-            dependencies: ["OOD", "Datasets", "Runs", "Training", "Models", "NN", "TensorCore"]),
+            name: "ModelsTests", dependencies: ["Models", "NN", "Autodiff", "Datasets", "TensorCore"]),
+        .testTarget(name: "StorageTests", dependencies: ["Storage", "CZlib"]),
+        .testTarget(
+            name: "DatasetsTests",
+            dependencies: ["Datasets", "Storage", "TensorCore", "CZlib", "VAEKitTestSupport"]),
+        .testTarget(
+            name: "RunsTests", dependencies: ["Runs", "Datasets", "TensorCore", "VAEKitTestSupport"]),
+        .testTarget(
+            name: "TrainingTests",
+            dependencies: [
+                "Training", "Runs", "Models", "NN", "Datasets", "Storage", "TensorCore", "VAEKitTestSupport",
+            ]),
         .testTarget(
             name: "InfluenceTests",
             dependencies: [
                 "Influence", "Runs", "Training", "Models", "Datasets", "Storage", "Cluster", "NN", "Autodiff",
-                "TensorCore",
+                "TensorCore", "VAEKitTestSupport",
             ]),
         .testTarget(
-            name: "RunsTests",
+            name: "OODTests",
             dependencies: [
-                "Runs", "Training", "Models", "Datasets", "Storage", "NN", "Autodiff", "TensorCore", "CZlib",
+                "OOD", "Datasets", "Runs", "Training", "Models", "NN", "TensorCore", "VAEKitTestSupport",
             ]),
     ]
 )

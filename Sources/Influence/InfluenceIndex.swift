@@ -156,9 +156,7 @@ public final class InfluenceIndexBuilder {
             projectionSeed: settings.projectionSeed, projectionDimension: settings.projectionDimension,
             trainCount: count, worldSize: communicator.size, checkpoints: entries, codeVersion: vaekitVersion)
         if communicator.isCoordinator {
-            let encoder = JSONEncoder()
-            encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-            try AtomicFile.write(Array(try encoder.encode(manifest)), to: IndexManifest.path(run))
+            try AtomicFile.writeJSON(manifest, to: IndexManifest.path(run))
         }
         try communicator.barrier()
         return manifest

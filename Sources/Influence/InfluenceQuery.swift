@@ -161,7 +161,7 @@ public final class InfluenceQuery {
                 opponents: Array(sorted.reversed().prefix(top)))
         }
         let seconds = (clock.now - started) / .seconds(1)
-        try writeJSON(
+        try AtomicFile.writeJSON(
             InfluenceReport(
                 format: "vaekit-influence-1", mode: manifest.mode,
                 checkpoints: manifest.checkpoints.map(\.step),
@@ -202,7 +202,7 @@ public final class InfluenceQuery {
         for part in gathered { all += try JSONDecoder().decode([Influence].self, from: Data(part)) }
         all.sort { $0.index < $1.index }
         let ranked = all.sorted { ($0.score, -$0.index) > ($1.score, -$1.index) }
-        try writeJSON(
+        try AtomicFile.writeJSON(
             SelfInfluenceReport(
                 format: "vaekit-self-influence-1", mode: manifest.mode,
                 checkpoints: manifest.checkpoints.map(\.step),
@@ -270,11 +270,6 @@ public final class InfluenceQuery {
         return gradients
     }
 
-    private func writeJSON<T: Encodable>(_ value: T, to path: String) throws {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-        try AtomicFile.write(Array(try encoder.encode(value)), to: path)
-    }
 }
 
 /// `influence.json`.

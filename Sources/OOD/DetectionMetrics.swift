@@ -50,33 +50,21 @@ extension DetectionMetrics {
         guard !(inDistribution + outOfDistribution).contains(where: \.isNaN) else {
             throw MetricsError.notANumber
         }
-        // Sweep thresholds from the highest score down; each distinct score is one step.
-        let labelled = (outOfDistribution.map { ($0, true) } + inDistribution.map { ($0, false) })
-            .sorted { $0.0 > $1.0 }
         let positives = Double(outOfDistribution.count)
         let negatives = Double(inDistribution.count)
-        var truePositives = 0.0
-        var falsePositives = 0.0
         var auroc = 0.0
         var averagePrecision = 0.0
         var fpr80 = 1.0
         var fpr95 = 1.0
-        var index = 0
-        while index < labelled.count {
-            let score = labelled[index].0
-            var stepPositives = 0.0
-            var stepNegatives = 0.0
-            while index < labelled.count && labelled[index].0 == score {
-                if labelled[index].1 { stepPositives += 1 } else { stepNegatives += 1 }
-                index += 1
-            }
+        for step in DetectionMetrics.thresholdSweep(
+            inDistribution: inDistribution, outOfDistribution: outOfDistribution)
+        {
+            let (truePositives, falsePositives) = (step.truePositives, step.falsePositives)
             // ROC: trapezoid over the step (a tie block contributes half of its rectangle).
-            auroc += stepNegatives * (truePositives + stepPositives / 2)
-            truePositives += stepPositives
-            falsePositives += stepNegatives
-            if stepPositives > 0 {
+            auroc += step.negatives * (truePositives - step.positives / 2)
+            if step.positives > 0 {
                 averagePrecision +=
-                    (stepPositives / positives) * (truePositives / (truePositives + falsePositives))
+                    (step.positives / positives) * (truePositives / (truePositives + falsePositives))
             }
             let tpr = truePositives / positives
             let fpr = falsePositives / negatives
@@ -85,5 +73,57 @@ extension DetectionMetrics {
         }
         self.init(
             auroc: auroc / (positives * negatives), auprc: averagePrecision, fprAt80: fpr80, fprAt95: fpr95)
+    }
+}
+
+/// One threshold of the sweep from the highest score down (each distinct score is one step).
+public struct ThresholdStep: Sendable, Equatable {
+    /// OOD scores at exactly this threshold.
+    public var positives: Double
+    /// In-distribution scores at exactly this threshold.
+    public var negatives: Double
+    /// OOD scores at or above it.
+    public var truePositives: Double
+    /// In-distribution scores at or above it.
+    public var falsePositives: Double
+}
+
+extension DetectionMetrics {
+    /// The threshold sweep over `outOfDistribution` scores (positives) against `inDistribution`
+    /// ones, higher = more OOD; NaN scores are left out.
+    public static func thresholdSweep(inDistribution: [Double], outOfDistribution: [Double])
+        -> [ThresholdStep]
+    {
+        let labelled = (outOfDistribution.map { ($0, true) } + inDistribution.map { ($0, false) })
+            .filter { !$0.0.isNaN }.sorted { $0.0 > $1.0 }
+        var steps: [ThresholdStep] = []
+        var (truePositives, falsePositives) = (0.0, 0.0)
+        var index = 0
+        while index < labelled.count {
+            let score = labelled[index].0
+            var (positives, negatives) = (0.0, 0.0)
+            while index < labelled.count && labelled[index].0 == score {
+                if labelled[index].1 { positives += 1 } else { negatives += 1 }
+                index += 1
+            }
+            truePositives += positives
+            falsePositives += negatives
+            steps.append(
+                ThresholdStep(
+                    positives: positives, negatives: negatives, truePositives: truePositives,
+                    falsePositives: falsePositives))
+        }
+        return steps
+    }
+
+    /// The ROC curve: (false-positive rate, true-positive rate) at every distinct threshold, from
+    /// (0, 0) to (1, 1).
+    public static func rocCurve(inDistribution: [Double], outOfDistribution: [Double]) -> [(
+        x: Double, y: Double
+    )] {
+        let positives = Double(max(outOfDistribution.count, 1))
+        let negatives = Double(max(inDistribution.count, 1))
+        let steps = thresholdSweep(inDistribution: inDistribution, outOfDistribution: outOfDistribution)
+        return [(0, 0)] + steps.map { ($0.falsePositives / negatives, $0.truePositives / positives) }
     }
 }

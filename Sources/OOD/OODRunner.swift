@@ -153,9 +153,7 @@ public final class OODRunner {
             checkpoint: path, inDistribution: inDistribution, results: results, order: names,
             settings: settings,
             ranks: communicator.size, imagesPerSecond: totals[0] / max(elapsed, 1e-9))
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-        try AtomicFile.write(Array(try encoder.encode(report)), to: "\(run.path)/ood.json")
+        try AtomicFile.writeJSON(report, to: "\(run.path)/ood.json")
         log(report.table)
         log(
             String(

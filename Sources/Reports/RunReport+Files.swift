@@ -16,13 +16,9 @@ extension RunReport {
         let loaded = try LoadedRun(run, checkpoint: .none)
         let data = loaded.data
         let report = try assemble(loaded)
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-        encoder.nonConformingFloatEncodingStrategy = .convertToString(
-            positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
         let json = "\(run.path)/report.json"
         let html = "\(run.path)/report.html"
-        try AtomicFile.write(Array(try encoder.encode(report)), to: json)
+        try AtomicFile.writeJSON(report, to: json)
         try AtomicFile.write(
             report.html(data: data, runPath: run.path, influenceTests: influenceTests), to: html)
         return (json, html)

@@ -190,7 +190,7 @@ extension RunReport {
             var series = sets.map { set in
                 ChartSeries(
                     label: set,
-                    points: rocCurve(
+                    points: DetectionMetrics.rocCurve(
                         inDistribution: inValues,
                         outOfDistribution: (report.scores[set] ?? []).compactMap(value)))
             }

@@ -149,28 +149,6 @@ struct SVGChart {
     }
 }
 
-/// The ROC curve of OOD scores (positives) against in-distribution scores, higher = more OOD:
-/// (false-positive rate, true-positive rate) at every distinct threshold, from (0,0) to (1,1).
-func rocCurve(inDistribution: [Double], outOfDistribution: [Double]) -> [(x: Double, y: Double)] {
-    let labelled = (outOfDistribution.map { ($0, true) } + inDistribution.map { ($0, false) })
-        .filter { !$0.0.isNaN }.sorted { $0.0 > $1.0 }
-    let positives = Double(max(outOfDistribution.count, 1))
-    let negatives = Double(max(inDistribution.count, 1))
-    var points: [(x: Double, y: Double)] = [(0, 0)]
-    var truePositives = 0.0
-    var falsePositives = 0.0
-    var index = 0
-    while index < labelled.count {
-        let score = labelled[index].0
-        while index < labelled.count && labelled[index].0 == score {
-            if labelled[index].1 { truePositives += 1 } else { falsePositives += 1 }
-            index += 1
-        }
-        points.append((falsePositives / negatives, truePositives / positives))
-    }
-    return points
-}
-
 /// Fractions of `values` in `bins` equal bins over `range`, as histogram steps (left edges,
 /// then the right edge of the last bin).
 func histogram(_ values: [Double], range: ClosedRange<Double>, bins: Int) -> [(x: Double, y: Double)] {

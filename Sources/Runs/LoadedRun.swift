@@ -138,7 +138,7 @@ extension RunDirectory {
 
     /// The run folder of a checkpoint at `<run>/checkpoints/checkpoint-N.h5` (or the checkpoint's
     /// own folder when it lies elsewhere).
-    static func folder(ofCheckpoint path: String) -> String {
+    public static func folder(ofCheckpoint path: String) -> String {
         let parts = path.split(separator: "/", omittingEmptySubsequences: false).map(String.init)
         guard parts.count >= 2 else { return "." }
         let folder = parts.dropLast().joined(separator: "/")

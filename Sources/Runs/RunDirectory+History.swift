@@ -80,9 +80,7 @@ extension RunDirectory {
     public func recordTrainingSession(_ session: TrainingSession, fresh: Bool) throws {
         var history = fresh ? TrainingHistory() : (try? loadTrainingHistory()) ?? TrainingHistory()
         history.sessions.append(session)
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-        try AtomicFile.write(Array(try encoder.encode(history)), to: trainingPath)
+        try AtomicFile.writeJSON(history, to: trainingPath)
     }
 
     /// The commands recorded so far, oldest first.

@@ -60,9 +60,7 @@ struct DisentanglementCommand: ParsableCommand {
                     score.modularity))
         }
         if let json {
-            let encoder = JSONEncoder()
-            encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-            try AtomicFile.write(Array(try encoder.encode(scores)), to: json)
+            try AtomicFile.writeJSON(scores, to: json)
         }
     }
 }

@@ -122,9 +122,7 @@ struct HVAEGaussianCommand: ParsableCommand {
             print(line)
         }
         if let json {
-            let data = try JSONSerialization.data(
-                withJSONObject: records, options: [.prettyPrinted, .sortedKeys])
-            try AtomicFile.write(Array(data), to: json)
+            try AtomicFile.writeJSON(records, to: json)
         }
     }
 }

@@ -53,9 +53,7 @@ struct InvariancesCommand: ParsableCommand {
                     + "grid %@", metrics.testAccuracy, metrics.testCount, metrics.labelPreservation,
                 metrics.testCount * metrics.draws, output))
         if let json {
-            let encoder = JSONEncoder()
-            encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-            try AtomicFile.write(Array(try encoder.encode(metrics)), to: json)
+            try AtomicFile.writeJSON(metrics, to: json)
         }
     }
 }

@@ -14,33 +14,25 @@ import Storage
 import TensorCore
 import Testing
 import Training
+import VAEKitTestSupport
 
 /// A trained run over 400 generated images with 3 checkpoints, shared by the tests.
 final class TrainedRun: @unchecked Sendable {
     static let shared = TrainedRun()
-    let folder: String
     let run: RunDirectory
     let config: RunConfig
     let data: RunData
 
     init() {
-        folder = NSTemporaryDirectory() + "vaekit-influence-\(getpid())"
-        try? FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
         // Blobs: noise images of two brightness classes so that examples differ.
         let bright = SyntheticImages.noise(count: 200, channels: 1, height: 6, width: 6, seed: 1)
         let dark = SyntheticImages.constant(count: 200, channels: 1, height: 6, width: 6, seed: 2)
         let train = ImageDataset(
             images: bright.images + dark.images, labels: (0..<400).map { Int64($0 % 7) }, channels: 1,
-            height: 6,
-            width: 6, source: "blobs", split: "train")
-        try? train.write(to: "\(folder)/train.h5")
-        try? dark.write(to: "\(folder)/test.h5")
+            height: 6, width: 6, source: "blobs", split: "train")
         let text = """
             name: influence
             seed: 3
-            data:
-              train: \(folder)/train.h5
-              test: \(folder)/test.h5
             model:
               latent: 3
               hidden: [12]
@@ -53,13 +45,13 @@ final class TrainedRun: @unchecked Sendable {
               checkpoint_every: 10
               evaluation_count: 40
             """
-        config = (try? RunConfig.parse(text, path: "influence.yaml")) ?? RunConfig()
-        run = RunDirectory("\(folder)/run")
-        data = (try? RunData.load(config)) ?? RunData(train: train, test: dark)!
-        if let trainer = try? Trainer(config: config, run: run) {
-            trainer.showsProgress = false
-            trainer.log = { _ in }
-            _ = try? trainer.train(resume: false)
+        do {
+            let tiny = try TinyRun("influence", train: train, test: dark, yaml: text)
+            (config, run) = (tiny.config, tiny.directory())
+            data = try RunData.load(config)
+            try tiny.trainer().train(resume: false)
+        } catch {
+            fatalError("the influence fixture failed: \(error)")
         }
     }
 

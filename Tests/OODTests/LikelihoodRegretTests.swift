@@ -8,38 +8,21 @@ import Runs
 import TensorCore
 import Testing
 import Training
+import VAEKitTestSupport
 
 @testable import OOD
 
 /// A briefly trained MLP VAE on 2,000 Fashion-MNIST images (Debian's dataset-fashion-mnist).
 final class FashionRun: @unchecked Sendable {
     static let shared = FashionRun()
-    var config = RunConfig()
-    var model: VAE?
-    var test: ImageDataset?
+    let config: RunConfig
+    let model: VAE
+    let test: ImageDataset
 
     init() {
-        let folder = NSTemporaryDirectory() + "vaekit-regret-\(getpid())"
-        try? FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
-        let source = "/usr/share/datasets/fashion-mnist"
-        guard
-            let train = try? ImageDataset.importIDX(
-                images: "\(source)/train-images-idx3-ubyte.gz", labels: nil, source: "fashion-mnist",
-                split: "train"
-            ).prefix(2000),
-            let test = try? ImageDataset.importIDX(
-                images: "\(source)/t10k-images-idx3-ubyte.gz", labels: nil, source: "fashion-mnist",
-                split: "test"
-            ).prefix(40)
-        else { return }
-        try? train.write(to: "\(folder)/train.h5")
-        try? test.write(to: "\(folder)/test.h5")
         let text = """
             name: regret
             seed: 5
-            data:
-              train: \(folder)/train.h5
-              test: \(folder)/test.h5
             model:
               latent: 8
               hidden: [128]
@@ -49,23 +32,23 @@ final class FashionRun: @unchecked Sendable {
               learning_rate: 0.003
               evaluate_every: 0
             """
-        guard let config = try? RunConfig.parse(text, path: "regret.yaml"),
-            let trainer = try? Trainer(config: config, run: RunDirectory("\(folder)/run"))
-        else { return }
-        trainer.showsProgress = false
-        trainer.log = { _ in }
-        _ = try? trainer.train(resume: false)
-        self.config = config
-        model = trainer.model
-        self.test = test
+        do {
+            let (train, test) = try TinyRun.fashionMNIST(train: 2000, test: 40)
+            let tiny = try TinyRun("regret", train: train, test: test, yaml: text)
+            let trainer = try tiny.trainer()
+            try trainer.train(resume: false)
+            (config, model, self.test) = (tiny.config, trainer.model, trainer.data.test)
+        } catch {
+            fatalError("the Fashion-MNIST fixture failed: \(error)")
+        }
     }
 }
 
 @Suite(.serialized) struct LikelihoodRegretTests {
     @Test func batchedRefitEqualsOneAtATimeLoop() throws {
         let run = FashionRun.shared
-        let model = try #require(run.model)
-        let test = try #require(run.test)
+        let model = run.model
+        let test = run.test
         var settings = RegretSettings()
         settings.steps = 20
         settings.importanceSamples = 30
@@ -88,8 +71,8 @@ final class FashionRun: @unchecked Sendable {
 
     @Test func refitDrawsDifferBetweenSplits() throws {
         let run = FashionRun.shared
-        let model = try #require(run.model)
-        let test = try #require(run.test)
+        let model = run.model
+        let test = run.test
         var settings = RegretSettings()
         settings.steps = 5
         settings.importanceSamples = 10
@@ -107,8 +90,8 @@ final class FashionRun: @unchecked Sendable {
 
     @Test func regretSeparatesNoiseFromFashionMNIST() throws {
         let run = FashionRun.shared
-        let model = try #require(run.model)
-        let test = try #require(run.test)
+        let model = run.model
+        let test = run.test
         var settings = RegretSettings()
         settings.importanceSamples = 50
         settings.chunk = 25

@@ -6,6 +6,7 @@ import Datasets
 import Runs
 import TensorCore
 import Testing
+import VAEKitTestSupport
 
 @Suite struct DrawSplitTests {
     /// Identical gray images as the run's training and test splits.

@@ -5,6 +5,7 @@ import Datasets
 import Storage
 import TensorCore
 import Testing
+import VAEKitTestSupport
 
 /// Writes an IDX file of unsigned bytes, gzip-compressed.
 func writeIDX(_ path: String, shape: [Int], bytes: [UInt8], magicType: UInt8 = 0x08) {

@@ -8,7 +8,6 @@ import Datasets
 import Foundation
 import Models
 import NN
-import Runs
 import Testing
 
 @testable import TensorCore

@@ -2,7 +2,8 @@
 
 import Foundation
 
-func makeTestFolder(_ name: String = #function) -> String {
+/// A new folder under the temporary directory, named after the calling test.
+public func makeTestFolder(_ name: String = #function) -> String {
     let cleaned = name.filter { $0.isLetter || $0.isNumber }
     let path =
         NSTemporaryDirectory() + "vaekit-tests-\(getpid())-\(cleaned)-\(UInt32.random(in: 0...UInt32.max))"

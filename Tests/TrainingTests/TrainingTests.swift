@@ -10,53 +10,18 @@ import Storage
 import TensorCore
 import Testing
 import Training
-
-/// A config over 256 generated 8×8 images, written to `folder`.
-func smallRun(_ folder: String, overrides: [String] = []) throws -> RunConfig {
-    let train = SyntheticImages.noise(count: 256, channels: 1, height: 8, width: 8, seed: 1)
-    let test = SyntheticImages.constant(count: 64, channels: 1, height: 8, width: 8, seed: 2)
-    try train.write(to: "\(folder)/train.h5")
-    try test.write(to: "\(folder)/test.h5")
-    let text = """
-        name: small
-        seed: 7
-        data:
-          train: \(folder)/train.h5
-          test: \(folder)/test.h5
-          binarization: dynamic
-        model:
-          latent: 4
-          hidden: [16]
-        training:
-          epochs: 2
-          batch_size: 32
-          evaluation_count: 64
-          blas_threads: 1
-        evaluation:
-          iwae_samples: 20
-          iwae_chunk: 7
-        """
-    return try RunConfig.parse(text, path: "small.yaml", overrides: overrides)
-}
+import VAEKitTestSupport
 
 @Suite(.serialized) struct TrainingTests {
     @Test func resumeContinuesExactlyAsTheUninterruptedRun() throws {
-        let folder = makeTestFolder()
-        let config = try smallRun(folder, overrides: ["training.checkpoint_every=5"])
-        let straight = try Trainer(config: config, run: RunDirectory("\(folder)/straight"))
-        straight.showsProgress = false
-        straight.log = { _ in }
+        let tiny = try TinyRun.small(overrides: ["training.checkpoint_every=5"])
+        let folder = tiny.folder
+        let straight = try tiny.trainer("straight")
         try straight.train(resume: false)
 
-        let interrupted = try Trainer(config: config, run: RunDirectory("\(folder)/resumed"))
-        interrupted.showsProgress = false
-        interrupted.log = { _ in }
-        interrupted.stopAfterStep = 7
-        try interrupted.train(resume: false)
-        #expect(RunDirectory("\(folder)/resumed").checkpointSteps() == [5, 7])
-        let resumed = try Trainer(config: config, run: RunDirectory("\(folder)/resumed"))
-        resumed.showsProgress = false
-        resumed.log = { _ in }
+        try tiny.trainer("resumed", stopAfterStep: 7).train(resume: false)
+        #expect(tiny.directory("resumed").checkpointSteps() == [5, 7])
+        let resumed = try tiny.trainer("resumed")
         try resumed.train(resume: true)
 
         #expect(straight.model.arena.flatValues().scalars == resumed.model.arena.flatValues().scalars)
@@ -70,22 +35,15 @@ func smallRun(_ folder: String, overrides: [String] = []) throws -> RunConfig {
     }
 
     @Test func refusesToOverwriteAnExistingRun() throws {
-        let folder = makeTestFolder()
-        let config = try smallRun(folder, overrides: ["training.epochs=1"])
-        let trainer = try Trainer(config: config, run: RunDirectory("\(folder)/run"))
-        trainer.showsProgress = false
-        trainer.log = { _ in }
-        try trainer.train(resume: false)
-        let again = try Trainer(config: config, run: RunDirectory("\(folder)/run"))
-        #expect(throws: ConfigError.self) { try again.train(resume: false) }
+        let tiny = try TinyRun.small(overrides: ["training.epochs=1"])
+        try tiny.trainer().train(resume: false)
+        #expect(throws: ConfigError.self) { try tiny.trainer().train(resume: false) }
     }
 
     @Test func checkpointLayoutAndRefusalOfAnotherConfig() throws {
-        let folder = makeTestFolder()
-        let config = try smallRun(folder, overrides: ["training.epochs=1"])
-        let trainer = try Trainer(config: config, run: RunDirectory("\(folder)/run"))
-        trainer.showsProgress = false
-        trainer.log = { _ in }
+        let tiny = try TinyRun.small(overrides: ["training.epochs=1"])
+        let (folder, config) = (tiny.folder, tiny.config)
+        let trainer = try tiny.trainer()
         let summary = try trainer.train(resume: false)
         let file = try HDF5File.open(summary.checkpoint)
         #expect(try file.members(of: "/params").contains("encoder.fc1.weight"))
@@ -111,10 +69,9 @@ func smallRun(_ folder: String, overrides: [String] = []) throws -> RunConfig {
     }
 
     @Test func dcganNeedsThirtyTwoPixelImages() throws {
-        let folder = makeTestFolder()
-        let config = try smallRun(folder, overrides: ["model.architecture=dcgan"])
+        let tiny = try TinyRun.small(overrides: ["model.architecture=dcgan"])
         do {
-            _ = try Trainer(config: config, run: RunDirectory("\(folder)/run"))
+            _ = try tiny.trainer()
             Issue.record("accepted 8×8 images for the dcgan model")
         } catch {
             #expect("\(error)".contains("32×32"))
