@@ -8,42 +8,17 @@ import TensorCore
 
 /// Adamax: `g ← g + λp`; `m ← β₁m + (1 − β₁)g`; `u ← max(β₂u, |g| + ε)`;
 /// `p ← p − (lr / (1 − β₁ᵗ)) · m / u`.
-public final class Adamax: Optimizer {
-    /// β₁, the decay of the first moment.
-    public let beta1: Float
-    /// β₂, the decay of the second moment (Adam) or of the infinity norm (Adamax).
-    public let beta2: Float
-    /// ε inside the max, as PyTorch places it.
-    public let epsilon: Float
-    /// L2 weight decay λ.
-    public let weightDecay: Float
-    /// Steps taken (t).
-    public var stepCount = 0
-    private var moments = MomentSlots("exp_avg", "exp_inf")
-
+public final class Adamax: MomentOptimizer, Optimizer {
     /// Adamax with PyTorch's defaults.
     public init(beta1: Float = 0.9, beta2: Float = 0.999, epsilon: Float = 1e-8, weightDecay: Float = 0) {
-        self.beta1 = beta1
-        self.beta2 = beta2
-        self.epsilon = epsilon
-        self.weightDecay = weightDecay
-    }
-
-    /// `exp_avg` and `exp_inf`, PyTorch's names.
-    public var slots: [String: TensorStorage] { moments.dictionary }
-
-    /// `exp_avg`, `exp_inf`.
-    public var slotNames: [String] { moments.names }
-
-    /// Replaces the state (checkpoint restore).
-    public func restore(stepCount: Int, slots: [String: TensorStorage]) {
-        self.stepCount = stepCount
-        moments.restore(slots)
+        super.init(
+            beta1: beta1, beta2: beta2, epsilon: epsilon, weightDecay: weightDecay,
+            slotNames: ("exp_avg", "exp_inf"))
     }
 
     /// One Adamax step.
     public func step(_ arena: ParameterArena, learningRate: Float) {
-        let (m, u) = moments.pointers(for: arena)
+        let (m, u) = moments(for: arena)
         stepCount += 1
         let stepSize = learningRate / (1 - powf(beta1, Float(stepCount)))
         let p = arena.values.pointer

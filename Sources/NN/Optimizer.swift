@@ -22,24 +22,42 @@ func makeSlot(_ arena: ParameterArena) -> TensorStorage {
     TensorStorage(count: arena.count, repeating: 0)
 }
 
-/// The two per-parameter state buffers of Adam and Adamax, named as PyTorch names them, created
-/// zero-filled at the first step or restored from a checkpoint.
-struct MomentSlots {
-    /// The buffers' names (`exp_avg` and the second one's).
-    let names: [String]
+/// What Adam and Adamax share: β₁, β₂, ε, L2 weight decay λ (added to the gradient, not decoupled
+/// as in AdamW), the step count t, and two per-parameter state buffers named as PyTorch names
+/// them, created zero-filled at the first step or restored from a checkpoint.
+public class MomentOptimizer {
+    /// β₁, the decay of the first moment.
+    public let beta1: Float
+    /// β₂, the decay of the second moment (Adam) or of the infinity norm (Adamax).
+    public let beta2: Float
+    /// ε: added to Adam's denominator, inside Adamax's max.
+    public let epsilon: Float
+    /// L2 weight decay λ.
+    public let weightDecay: Float
+    /// Steps taken (t).
+    public var stepCount = 0
+    /// The state buffers' names: `exp_avg` and the second one's.
+    public let slotNames: [String]
     private var buffers: (TensorStorage, TensorStorage)?
 
-    init(_ first: String, _ second: String) { names = [first, second] }
-
-    /// The buffers by name (empty before the first step).
-    var dictionary: [String: TensorStorage] {
-        guard let buffers else { return [:] }
-        return [names[0]: buffers.0, names[1]: buffers.1]
+    init(beta1: Float, beta2: Float, epsilon: Float, weightDecay: Float, slotNames: (String, String)) {
+        self.beta1 = beta1
+        self.beta2 = beta2
+        self.epsilon = epsilon
+        self.weightDecay = weightDecay
+        self.slotNames = [slotNames.0, slotNames.1]
     }
 
-    /// Replaces the buffers with checkpointed ones (both, or none).
-    mutating func restore(_ slots: [String: TensorStorage]) {
-        if let first = slots[names[0]], let second = slots[names[1]] {
+    /// The state buffers by name (empty before the first step).
+    public var slots: [String: TensorStorage] {
+        guard let buffers else { return [:] }
+        return [slotNames[0]: buffers.0, slotNames[1]: buffers.1]
+    }
+
+    /// Replaces the state with checkpointed buffers (both, or none).
+    public func restore(stepCount: Int, slots: [String: TensorStorage]) {
+        self.stepCount = stepCount
+        if let first = slots[slotNames[0]], let second = slots[slotNames[1]] {
             buffers = (first, second)
         } else {
             buffers = nil
@@ -47,9 +65,7 @@ struct MomentSlots {
     }
 
     /// The buffers' addresses, creating them for `arena` at the first step.
-    mutating func pointers(for arena: ParameterArena) -> (
-        UnsafeMutablePointer<Float>, UnsafeMutablePointer<Float>
-    ) {
+    func moments(for arena: ParameterArena) -> (UnsafeMutablePointer<Float>, UnsafeMutablePointer<Float>) {
         let current = buffers ?? (makeSlot(arena), makeSlot(arena))
         buffers = current
         return (current.0.pointer, current.1.pointer)

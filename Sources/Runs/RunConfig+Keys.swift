@@ -218,17 +218,22 @@ extension RunConfig {
                 "objective.anneal_steps", \.objective.annealSteps, minimum: 0,
                 "β (and Jacobian-L1's γ) ramp linearly from 0 over this many steps; 0 = no ramp."),
             .int(
-                "objective.leapfrog_steps", \.objective.leapfrogSteps, minimum: 1, "HVAE: leapfrog steps K."),
-            .choice("objective.tempering", \.objective.tempering, "HVAE: tempering schedule."),
+                "objective.leapfrog_steps", \.objective.hamiltonian.leapfrogSteps, minimum: 1,
+                "HVAE: leapfrog steps K."),
+            .choice("objective.tempering", \.objective.hamiltonian.tempering, "HVAE: tempering schedule."),
             .float(
-                "objective.initial_step_size", \.objective.initialStepSize, minimum: 1e-8,
+                "objective.initial_step_size", \.objective.hamiltonian.initialStepSize, minimum: 1e-8,
                 "HVAE: initial leapfrog step size (below max_step_size)."),
-            .float("objective.max_step_size", \.objective.maximumStepSize, minimum: 1e-8, "HVAE: ε_max."),
             .float(
-                "objective.initial_temperature", \.objective.initialTemperature, minimum: 1.000_001,
+                "objective.max_step_size", \.objective.hamiltonian.maximumStepSize, minimum: 1e-8,
+                "HVAE: ε_max."),
+            .float(
+                "objective.initial_temperature", \.objective.hamiltonian.initialTemperature,
+                minimum: 1.000_001,
                 "HVAE: initial T₀ (fixed tempering)."),
             .float(
-                "objective.initial_alpha", \.objective.initialAlpha, minimum: 1e-6, maximum: 0.999_999,
+                "objective.initial_alpha", \.objective.hamiltonian.initialAlpha, minimum: 1e-6,
+                maximum: 0.999_999,
                 "HVAE: initial α_k (free tempering), in (0, 1)."),
             .float("objective.jacobian_gamma", \.objective.jacobianGamma, minimum: 0, "Jacobian-L1: γ."),
             .float(
@@ -250,14 +255,14 @@ extension RunConfig {
                 "objective.scale_max", \.objective.scaleMaximum, minimum: 1e-3, "Augmentation: largest scale."
             ),
             .int(
-                "objective.supervised_latents", \.objective.supervisedLatents, minimum: 1,
+                "objective.supervised_latents", \.objective.supervised.supervisedLatents, minimum: 1,
                 "Supervised VAE: d_s, the latents the classifier sees."),
-            .int("objective.classes", \.objective.classes, minimum: 2, "Supervised VAE: classes."),
+            .int("objective.classes", \.objective.supervised.classes, minimum: 2, "Supervised VAE: classes."),
             .float(
                 "objective.classifier_weight", \.objective.classifierWeight, minimum: 0,
                 "Supervised VAE: α, the classifier loss weight."),
             .int(
-                "objective.classifier_hidden", \.objective.classifierHidden, minimum: 1,
+                "objective.classifier_hidden", \.objective.supervised.classifierHidden, minimum: 1,
                 "Supervised VAE: classifier hidden width."),
         ]
     }
@@ -278,21 +283,21 @@ extension RunConfig {
 
     /// Relations between keys that no single key's range expresses.
     func validate(path: String) throws {
-        let o = objective
+        let (o, h, s) = (objective, objective.hamiltonian, objective.supervised)
         let badValue = { (key: String, value: String, expected: String) in
             ConfigError.badValue(path: path, key: key, value: value, expected: expected)
         }
-        if o.initialStepSize >= o.maximumStepSize {
+        if h.initialStepSize >= h.maximumStepSize {
             throw badValue(
-                "objective.initial_step_size", "\(o.initialStepSize)",
-                "less than max_step_size \(o.maximumStepSize)")
+                "objective.initial_step_size", "\(h.initialStepSize)",
+                "less than max_step_size \(h.maximumStepSize)")
         }
         if o.scaleMinimum > o.scaleMaximum {
             throw badValue("objective.scale_min", "\(o.scaleMinimum)", "at most scale_max \(o.scaleMaximum)")
         }
-        if o.kind == .supervised && o.supervisedLatents >= model.latent {
+        if o.kind == .supervised && s.supervisedLatents >= model.latent {
             throw badValue(
-                "objective.supervised_latents", "\(o.supervisedLatents)",
+                "objective.supervised_latents", "\(s.supervisedLatents)",
                 "fewer than model.latent (\(model.latent)), leaving nuisance latents")
         }
         if o.kind == .jacobianL1 && model.likelihood == .categorical256 {

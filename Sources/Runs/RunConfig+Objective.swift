@@ -12,24 +12,11 @@ extension RunConfig {
     public var vaeObjective: VAEObjective {
         switch objective.kind {
         case .elbo: return .elbo
-        case .hvae:
-            var settings = HamiltonianSettings()
-            settings.leapfrogSteps = objective.leapfrogSteps
-            settings.tempering = objective.tempering
-            settings.initialStepSize = objective.initialStepSize
-            settings.maximumStepSize = objective.maximumStepSize
-            settings.initialTemperature = objective.initialTemperature
-            settings.initialAlpha = objective.initialAlpha
-            return .hamiltonian(settings)
+        case .hvae: return .hamiltonian(objective.hamiltonian)
         case .jacobianL1:
             return .jacobianL1(gamma: objective.jacobianGamma, differenceStep: objective.differenceStep)
         case .consistency: return .consistency(weight: objective.consistencyWeight)
-        case .supervised:
-            var settings = SupervisedSettings()
-            settings.supervisedLatents = objective.supervisedLatents
-            settings.classes = objective.classes
-            settings.classifierHidden = objective.classifierHidden
-            return .supervised(settings, weight: objective.classifierWeight)
+        case .supervised: return .supervised(objective.supervised, weight: objective.classifierWeight)
         }
     }
 

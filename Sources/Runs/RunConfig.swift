@@ -83,12 +83,8 @@ public struct RunConfig: Equatable, Sendable {
 
         public var kind = Kind.elbo
         public var annealSteps = 0
-        public var leapfrogSteps = 5
-        public var tempering = Tempering.fixed
-        public var initialStepSize: Float = 0.2
-        public var maximumStepSize: Float = 0.5
-        public var initialTemperature: Float = 1.5
-        public var initialAlpha: Float = 0.9
+        /// The HVAE's keys (defaults in Models' `HamiltonianSettings`).
+        public var hamiltonian = HamiltonianSettings()
         public var jacobianGamma: Float = 0.1
         public var differenceStep: Float = 1e-3
         public var consistencyWeight: Float = 1e-3
@@ -96,10 +92,9 @@ public struct RunConfig: Equatable, Sendable {
         public var translation: Float = 0.05
         public var scaleMinimum: Float = 0.9
         public var scaleMaximum: Float = 1.1
-        public var supervisedLatents = 8
-        public var classes = 10
+        /// The supervised VAE's keys (defaults in Models' `SupervisedSettings`).
+        public var supervised = SupervisedSettings()
         public var classifierWeight: Float = 50
-        public var classifierHidden = 128
     }
 
     public var name = "run"

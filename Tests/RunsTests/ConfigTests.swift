@@ -87,7 +87,7 @@ import Testing
                 "objective.tempering=free", "data.perturbation=0.25", "name=x",
             ])
         #expect(try RunConfig.parse(changed.yaml, path: "resolved") == changed)
-        #expect(changed.training.optimizer == .sgd && changed.objective.tempering == .free)
+        #expect(changed.training.optimizer == .sgd && changed.objective.hamiltonian.tempering == .free)
     }
 
     @Test func unknownChoicesAndOutOfRangeValuesAreNamed() {
