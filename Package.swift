@@ -1,21 +1,22 @@
 // swift-tools-version: 6.0
 //
 // VAEKit: data-parallel VAE training and explanation (influence, OOD) in Swift.
-// Dependency rule (docs: ../shared/DESIGN.md): a target imports only targets above it.
+// A target imports only targets above it (docs/architecture.md has what each one owns):
 //
-//   COpenBLAS, CMPI, CHDF5          system libraries through shim headers
-//   CKernels                        C kernels (exp/log-based, Adam), one clone per instruction set
-//   TensorCore                      → COpenBLAS, CMalloc, CKernels
-//   Autodiff                        → TensorCore
-//   NN                              → Autodiff, CKernels
-//   Models                          → NN
-//   Storage                         → CHDF5, CZlib, TensorCore
-//   Cluster                         → CMPI
-//   Datasets                        → TensorCore, Storage, CZlib
-//   Runs                            → Models, Datasets, Cluster, Storage, Yams
-//   Training, Influence, OOD        → Runs
-//   Reports                         → Influence, OOD, TensorCore
-//   vaekit                          → everything, swift-argument-parser
+//   COpenBLAS, CMPI, CHDF5, CZlib, CMalloc   system libraries through shim headers
+//   _CTensorKernels                          C kernels, one clone per instruction set; private to TensorCore
+//   TensorCore                               → COpenBLAS, CMalloc, _CTensorKernels (internal import)
+//   Autodiff                                 → TensorCore
+//   NN                                       → Autodiff
+//   Models                                   → NN
+//   Storage                                  → CHDF5, CZlib, TensorCore
+//   Cluster                                  → CMPI
+//   Datasets                                 → TensorCore, Storage, CZlib
+//   Runs                                     → Models, Datasets, Cluster, Storage, Yams
+//   Training, Influence, OOD                 → Runs
+//   Experiments                              → Training, Influence, OOD
+//   Reports                                  → Influence, OOD, Runs
+//   vaekit                                   → everything, swift-argument-parser
 import PackageDescription
 
 let package = Package(
@@ -51,37 +52,51 @@ let package = Package(
         // Vectorized elementwise kernels in C, compiled per instruction set (target_clones).
         // Private to TensorCore (imported `internal` there and nowhere else).
         .target(name: "_CTensorKernels", cSettings: [.unsafeFlags(["-O3", "-fno-math-errno"])]),
-        .target(name: "TensorCore", dependencies: ["COpenBLAS", "CMalloc", "_CTensorKernels"]),
+        .target(name: "TensorCore", dependencies: ["CMalloc", "COpenBLAS", "_CTensorKernels"]),
         .target(name: "Autodiff", dependencies: ["TensorCore"]),
-        .target(name: "NN", dependencies: ["Autodiff"]),
+        .target(name: "NN", dependencies: ["Autodiff", "TensorCore"]),
 
         // MARK: - VAE models, storage, cluster, data
-        .target(name: "Models", dependencies: ["NN"]),
+        .target(name: "Models", dependencies: ["Autodiff", "NN", "TensorCore"]),
         .target(name: "Storage", dependencies: ["CHDF5", "CZlib", "TensorCore"]),
         .target(name: "Cluster", dependencies: ["CMPI"]),
-        .target(name: "Datasets", dependencies: ["TensorCore", "Storage", "CZlib"]),
+        .target(name: "Datasets", dependencies: ["CZlib", "Storage", "TensorCore"]),
 
         // MARK: - Commands' shared run logic and the commands' engines
         .target(
             name: "Runs",
             dependencies: [
-                "Models", "Datasets", "Cluster", "Storage", .product(name: "Yams", package: "Yams"),
+                "Autodiff", "Cluster", "Datasets", "Models", "NN", "Storage", "TensorCore",
+                .product(name: "Yams", package: "Yams"),
             ]),
-        .target(name: "Training", dependencies: ["Runs"]),
-        .target(name: "Influence", dependencies: ["Runs"]),
-        .target(name: "OOD", dependencies: ["Runs"]),
-        // Research studies above the system: disentanglement, representation and invariance
-        // metrics, the HVAE Gaussian experiment.
-        .target(name: "Experiments", dependencies: ["Training", "Influence", "OOD"]),
         .target(
-            name: "Reports", dependencies: ["Influence", "OOD", "Runs", "Datasets", "Storage", "TensorCore"]),
+            name: "Training",
+            dependencies: [
+                "Autodiff", "Cluster", "Datasets", "Models", "NN", "Runs", "Storage", "TensorCore",
+            ]),
+        .target(
+            name: "Influence",
+            dependencies: [
+                "Autodiff", "Cluster", "Datasets", "Models", "NN", "Runs", "Storage", "TensorCore",
+            ]),
+        .target(
+            name: "OOD",
+            dependencies: [
+                "Autodiff", "Cluster", "Datasets", "Models", "NN", "Runs", "Storage", "TensorCore",
+            ]),
+        // Research studies above the system (it may use Training, Influence and OOD):
+        // disentanglement, representation and invariance metrics, the HVAE Gaussian experiment.
+        .target(
+            name: "Experiments", dependencies: ["Autodiff", "Datasets", "Models", "NN", "Runs", "TensorCore"]),
+        .target(
+            name: "Reports", dependencies: ["Datasets", "Influence", "OOD", "Runs", "Storage"]),
 
         // MARK: - Command-line tool
         .executableTarget(
             name: "vaekit",
             dependencies: [
-                "TensorCore", "Autodiff", "NN", "Models", "Storage", "Cluster", "Datasets",
-                "Runs", "Training", "Influence", "OOD", "Experiments", "Reports",
+                "Autodiff", "Cluster", "Datasets", "Experiments", "Influence", "Models", "NN", "OOD",
+                "Reports", "Runs", "Storage", "TensorCore", "Training",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
 
@@ -91,30 +106,31 @@ let package = Package(
             path: "Tests/VAEKitTestSupport"),
         .testTarget(name: "TensorCoreTests", dependencies: ["TensorCore"]),
         .testTarget(name: "AutodiffTests", dependencies: ["Autodiff", "TensorCore"]),
-        .testTarget(name: "NNTests", dependencies: ["NN", "Autodiff", "TensorCore"]),
+        .testTarget(name: "NNTests", dependencies: ["Autodiff", "NN", "TensorCore"]),
         .testTarget(
-            name: "ModelsTests", dependencies: ["Models", "NN", "Autodiff", "Datasets", "TensorCore"]),
-        .testTarget(name: "StorageTests", dependencies: ["Storage", "CZlib"]),
+            name: "ModelsTests", dependencies: ["Autodiff", "Datasets", "Models", "NN", "TensorCore"]),
+        .testTarget(name: "StorageTests", dependencies: ["CZlib", "Storage"]),
         .testTarget(
             name: "DatasetsTests",
-            dependencies: ["Datasets", "Storage", "TensorCore", "CZlib", "VAEKitTestSupport"]),
+            dependencies: ["CZlib", "Datasets", "Storage", "TensorCore", "VAEKitTestSupport"]),
         .testTarget(
-            name: "RunsTests", dependencies: ["Runs", "Datasets", "TensorCore", "VAEKitTestSupport"]),
+            name: "RunsTests",
+            dependencies: ["Datasets", "Models", "Runs", "Storage", "TensorCore", "VAEKitTestSupport"]),
         .testTarget(
             name: "TrainingTests",
             dependencies: [
-                "Training", "Runs", "Models", "NN", "Datasets", "Storage", "TensorCore", "VAEKitTestSupport",
+                "Datasets", "Models", "NN", "Runs", "Storage", "TensorCore", "Training", "VAEKitTestSupport",
             ]),
         .testTarget(
             name: "InfluenceTests",
             dependencies: [
-                "Influence", "Runs", "Training", "Models", "Datasets", "Storage", "Cluster", "NN", "Autodiff",
-                "TensorCore", "VAEKitTestSupport",
+                "Autodiff", "Cluster", "Datasets", "Influence", "Models", "NN", "Runs", "Storage",
+                "TensorCore", "Training", "VAEKitTestSupport",
             ]),
         .testTarget(
             name: "OODTests",
             dependencies: [
-                "OOD", "Datasets", "Runs", "Training", "Models", "NN", "TensorCore", "VAEKitTestSupport",
+                "Datasets", "Models", "OOD", "Runs", "TensorCore", "Training", "VAEKitTestSupport",
             ]),
     ]
 )

@@ -23,6 +23,8 @@ refuses() {  # refuses NAME PATTERN COMMAND… : the command must fail and print
     else failed=$((failed + 1)); echo "FAIL: $name (message lacks '$pattern')"; echo "$output" | tail -3 | sed 's/^/    /'; fi
 }
 
+# Package.swift declares exactly what each target imports; the C kernels stay inside TensorCore.
+check "Package.swift matches the imports" /usr/bin/python3 Tests/cli/check_imports.py
 check "data prepare fashion-mnist" $vaekit data prepare fashion-mnist --output "$work/fmnist"
 check "data prepare noise" $vaekit data prepare noise --output "$work/noise" --count 300
 small=(--set data.train="$work/fmnist/train.h5" --set data.test="$work/fmnist/test.h5"
