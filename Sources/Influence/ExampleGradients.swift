@@ -1,5 +1,6 @@
 // Per-example gradients of the training loss at one checkpoint, for a set of examples, from
-// batched backward passes with per-example capture. Each example's loss is the β-ELBO averaged
+// batched backward passes with per-example capture. Each example's loss is the run's objective
+// (the β-ELBO with its annealing at the checkpoint's step, or the supervised VAE's) averaged
 // over S reparameterization draws keyed by (seed, influence, checkpoint, split, example), and its
 // images are binarized with a key of (split, example), so a gradient never depends on the rank,
 // the batch or the position in it. The index computes training examples in the `train` split;
@@ -90,6 +91,23 @@ public struct GradientComputer {
         self.checkpointStep = checkpointStep
     }
 
+    /// Refuses, by name, an objective whose per-example loss the batched factor capture cannot
+    /// record: it indexes the run's own training loss, β annealing included, for the β-ELBO and
+    /// the supervised VAE (each a sum of per-example terms with one pass of every layer).
+    public static func checkSupported(_ objective: VAEObjective) throws {
+        let reason: String
+        switch objective {
+        case .elbo, .supervised: return
+        case .hamiltonian:
+            reason = "its loss differentiates through ∇U inside the leapfrog flow, which per-example capture does not record"
+        case .jacobianL1: reason = "its penalty runs the decoder 1 + Z times per example (finite differences)"
+        case .consistency: reason = "its loss runs the networks twice per example (x and t(x))"
+        }
+        throw ConfigError.mismatch(
+            "influence: objective '\(objective.name)' is not supported (\(reason)); runs trained with elbo or supervised can be indexed"
+        )
+    }
+
     /// Gradients of the examples `indices` of `set`, in batches of `settings.batchSize`.
     public func gradients(_ set: ImageDataset, indices: [Int]) -> ExampleGradients {
         var parts: [ExampleGradients] = []
@@ -112,10 +130,14 @@ public struct GradientComputer {
         // Example-major: the S draws of an example are its stream's first S·Z normals.
         let noise = Draws(seed: config.seed, .influence, step: UInt64(checkpointStep), split: set.drawSplit)
             .normal(indices, count: draws * latent).reshaped(to: [replicated.count, latent])
+        // The run's own training loss at this checkpoint's step (β annealing included).
+        var batch = ObjectiveBatch(input: input, target: target, noise: noise)
+        batch.annealing = config.annealing(step: checkpointStep)
+        if case .supervised = model.objective { batch.labels = replicated.map { Int(set.labels[$0]) } }
         let pass = ForwardPass(arena: model.arena, capturePerExample: true)
-        let terms = model.elbo(input, target: target, noise: noise, pass)
+        let terms = model.objectiveTerms(batch, beta: config.training.beta, pass)
         // Each example's loss is the mean over its S draws.
-        let loss = terms.loss(beta: config.training.beta).sum() * (1 / Float(draws))
+        let loss = terms.loss.sum() * (1 / Float(draws))
         let rowFactors = pass.captureFactors(of: loss)
         // Rows are example-major: [n·S, L, ·] regroups into [n, S·L, ·] without copying.
         let factors = rowFactors.map { factor -> GradientFactor in

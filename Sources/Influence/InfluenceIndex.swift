@@ -28,7 +28,9 @@ public struct IndexManifest: Codable, Equatable, Sendable {
     public struct Checkpoint: Codable, Equatable, Sendable {
         /// Optimizer steps of the checkpoint.
         public var step: Int
-        /// TracIn weight η_c = learning rate × batch × steps since the previous checkpoint / N.
+        /// TracIn weight η_c = learning rate × batch × steps since the previous *indexed*
+        /// checkpoint (or the start) / N: each indexed checkpoint stands for the training since the
+        /// one before it in the index, so skipped checkpoints' intervals are not dropped.
         public var eta: Double
         /// Its shards, in rank order.
         public var shards: [Shard]
@@ -111,8 +113,14 @@ public final class InfluenceIndexBuilder {
     public func build() throws -> IndexManifest {
         let loaded = try LoadedRun(run, checkpoint: .none, communicator: communicator)
         let (config, data, model) = (loaded.config, loaded.data, try loaded.model)
+        try GradientComputer.checkSupported(model.objective)
         let steps = checkpointSteps ?? run.checkpointSteps()
         for step in steps { _ = try run.existingCheckpointPath(step: step) }
+        if Set(steps).count != steps.count {
+            throw ConfigError.badValue(
+                path: "--checkpoints", key: "steps", value: steps.map(String.init).joined(separator: ","),
+                expected: "each checkpoint step once")
+        }
         guard !steps.isEmpty else {
             throw StorageError.cannotOpen(
                 path: run.checkpointsPath, reason: "the run has no checkpoints to index")
@@ -121,12 +129,12 @@ public final class InfluenceIndexBuilder {
         let mine = loaded.trainShare
         var entries: [IndexManifest.Checkpoint] = []
         let clock = ContinuousClock()
+        var previousStep = 0
         for step in steps.sorted() {
             let started = clock.now
             guard let info = try loaded.load(.step(step)) else { continue }
-            let eta =
-                Double(info.learningRate) * Double(info.batchSize) * Double(info.stepsSincePrevious)
-                / Double(count)
+            let eta = Double(info.learningRate) * Double(info.batchSize) * Double(step - previousStep) / Double(count)
+            previousStep = step
             let computer = GradientComputer(
                 model: model, config: config, settings: settings, checkpointStep: step)
             let gradients = computer.gradients(data.train, indices: Array(mine))

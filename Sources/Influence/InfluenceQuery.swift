@@ -99,6 +99,7 @@ public final class InfluenceQuery {
         let manifest = try IndexManifest.load(run)
         let loaded = try LoadedRun(run, checkpoint: .none, communicator: communicator)
         let (config, data, model) = (loaded.config, loaded.data, try loaded.model)
+        try GradientComputer.checkSupported(model.objective)
         // The query role: a training example explained here draws afresh, not the index's draws.
         let split = spec.split == "test" ? data.test : data.train
         let set = split.withDrawSplit(split.drawSplit.query)

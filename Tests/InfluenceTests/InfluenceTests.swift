@@ -187,6 +187,62 @@ func spearman(_ a: [Float], _ b: [Float]) -> Double {
         #expect(first.vectors?.scalars == second.vectors?.scalars)
     }
 
+    @Test(arguments: [
+        ["objective.anneal_steps=100"],
+        ["objective.kind=supervised", "objective.supervised_latents=1", "objective.classifier_hidden=4"],
+    ])
+    func gradientsAreThoseOfTheRunsOwnObjective(_ overrides: [String]) throws {
+        let config = try RunConfig.parse(
+            "seed: 3\nmodel:\n  latent: 3\n  hidden: [12]\n  activation: softplus\ntraining:\n  beta: 2\n",
+            path: "objective.yaml", overrides: overrides)
+        let model = try config.makeModel(imageShape: [1, 6, 6])
+        var settings = InfluenceSettings()
+        settings.mode = .factors
+        settings.samples = 2
+        let step = 25
+        let examples = [0, 5, 250]
+        let train = trained.data.train
+        let factored = GradientComputer(model: model, config: config, settings: settings, checkpointStep: step)
+            .gradients(train, indices: examples)
+        let gram = factored.dotProducts(with: factored)
+        // Batch-of-one backward passes of the same loss: the objective at the step's annealing.
+        let dense = examples.map { index -> Tensor in
+            let replicated = [index, index]
+            let (input, target) = config.batch(train, indices: replicated, step: RunConfig.evaluationStep)
+            let noise = Draws(seed: config.seed, .influence, step: UInt64(step), split: .train).generator(index)
+                .normal([2 * model.latentCount]).reshaped(to: [2, model.latentCount])
+            var batch = ObjectiveBatch(input: input, target: target, noise: noise)
+            batch.annealing = config.annealing(step: step)
+            batch.labels = replicated.map { Int(train.labels[$0]) }
+            let pass = ForwardPass(arena: model.arena)
+            pass.backward(model.objectiveTerms(batch, beta: config.training.beta, pass).loss.sum() * 0.5)
+            return model.arena.flatGradients()
+        }
+        #expect(config.annealing(step: step) == (overrides[0].hasPrefix("objective.anneal") ? 0.25 : 1))
+        for (i, gi) in dense.enumerated() {
+            for (j, gj) in dense.enumerated() {
+                let exact = (gi * gj).sum()
+                let value = gram[flat: i * examples.count + j]
+                #expect(abs(value - exact) <= 1e-3 * max(1e-3, abs(exact)), "pair (\(i), \(j))")
+            }
+        }
+    }
+
+    @Test func objectivesWithoutPerExampleCaptureAreRefusedByName() {
+        for (objective, name) in [
+            (VAEObjective.hamiltonian(HamiltonianSettings()), "hvae"),
+            (.jacobianL1(gamma: 0.1, differenceStep: 1e-3), "jacobian_l1"), (.consistency(weight: 1), "consistency"),
+        ] {
+            do {
+                try GradientComputer.checkSupported(objective)
+                Issue.record("accepted \(name)")
+            } catch {
+                #expect("\(error)".contains("'\(name)'"))
+            }
+        }
+        #expect(throws: Never.self) { try GradientComputer.checkSupported(.elbo) }
+    }
+
     @Test func queriesAndSplitsDrawApart() throws {
         let model = try trained.model(at: 10)
         var settings = InfluenceSettings()
@@ -205,6 +261,23 @@ func spearman(_ a: [Float], _ b: [Float]) -> Double {
         #expect(indexed != queried)
         #expect(indexed != asTest)
         #expect(queried != asTest)
+    }
+
+    @Test func etaWeighsEachIndexedCheckpointByTheTrainingSinceThePreviousIndexedOne() throws {
+        var settings = InfluenceSettings()
+        settings.mode = .projected
+        settings.samples = 1
+        let builder = InfluenceIndexBuilder(
+            run: trained.run, settings: settings, communicator: LocalCommunicator())
+        builder.log = { _ in }
+        builder.checkpointSteps = [30, 20]
+        let manifest = try builder.build()
+        // lr 0.01 × batch 40 × (20 − 0, then 30 − 20) steps / 400 examples.
+        #expect(manifest.checkpoints.map(\.step) == [20, 30])
+        #expect(abs(manifest.checkpoints[0].eta - 0.02) < 1e-9)
+        #expect(abs(manifest.checkpoints[1].eta - 0.01) < 1e-9)
+        builder.checkpointSteps = [20, 20]
+        #expect(throws: ConfigError.self) { try builder.build() }
     }
 
     @Test func indexQueryAndSelfInfluenceThroughFiles() throws {
