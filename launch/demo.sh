@@ -63,7 +63,8 @@ stage 4/7 "influence index: per-example gradients of all 60,000 training example
 if newer "$run/gradients/manifest.json" "$(latest "$run")"; then
     echo "index is up to date ($run/gradients/manifest.json)"
 else
-    "${mpi[@]}" $vaekit influence index --run "$run" --mode projected --samples 16
+    # --resume: an interrupted build continues from its next checkpoint.
+    "${mpi[@]}" $vaekit influence index --run "$run" --mode projected --samples 16 --resume
 fi
 
 stage 5/7 "influence queries: 100 test images, self-influence of every training image"

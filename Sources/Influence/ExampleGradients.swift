@@ -99,7 +99,8 @@ public struct GradientComputer {
         switch objective {
         case .elbo, .supervised: return
         case .hamiltonian:
-            reason = "its loss differentiates through ∇U inside the leapfrog flow, which per-example capture does not record"
+            reason =
+                "its loss differentiates through ∇U inside the leapfrog flow, which per-example capture does not record"
         case .jacobianL1: reason = "its penalty runs the decoder 1 + Z times per example (finite differences)"
         case .consistency: reason = "its loss runs the networks twice per example (x and t(x))"
         }

@@ -55,7 +55,7 @@ public struct Influence: Codable, Equatable, Sendable {
     public var index: Int
     /// Its label.
     public var label: Int64
-    /// Σ_c η_c ⟨g_c(train), g_c(test)⟩.
+    /// The query's score (TracIn Σ_c η_c ⟨g_c(train), g_c(test)⟩, or a normalized one).
     public var score: Float
 }
 
@@ -92,10 +92,13 @@ public final class InfluenceQuery {
             \.element)
     }
 
-    /// Top-`top` proponents and opponents of each example of `spec`; written to
-    /// `influence.json` by rank 0, returned on rank 0 (empty elsewhere).
+    /// Top-`top` proponents and opponents of each example of `spec` under `score`; written to
+    /// `influence.json` by rank 0, returned on rank 0 (empty elsewhere). Scores are summed by
+    /// training example index over checkpoints, from shards checked against the manifest.
     @discardableResult
-    public func query(_ spec: ExampleSpec, top: Int) throws -> [TestInfluence] {
+    public func query(_ spec: ExampleSpec, top: Int, score: InfluenceScore = .tracin) throws
+        -> [TestInfluence]
+    {
         let manifest = try IndexManifest.load(run)
         let loaded = try LoadedRun(run, checkpoint: .none, communicator: communicator)
         let (config, data, model) = (loaded.config, loaded.data, try loaded.model)
@@ -107,49 +110,47 @@ public final class InfluenceQuery {
             throw ConfigError.badValue(
                 path: "--test", key: spec.split, value: "\(index)", expected: "an index in 0..<\(set.count)")
         }
+        guard manifest.trainCount == data.train.count else {
+            throw StorageError.invalid(
+                path: IndexManifest.path(run),
+                reason:
+                    "the index holds \(manifest.trainCount) training examples, the run has \(data.train.count)"
+            )
+        }
         let settings = manifest.settings
-        // Scores per owned shard: [testCount, shard examples], summed over checkpoints.
-        var scores: [String: Tensor] = [:]
-        var trainIndices: [String: [Int]] = [:]
-        var trainLabels: [String: [Int64]] = [:]
+        let tests = spec.indices.count
         let clock = ContinuousClock()
         let started = clock.now
+        var scores = ScoreTable(tests: tests)
+        var testSelf = [Float](repeating: 0, count: tests)
         var pairs = 0
         for checkpoint in manifest.checkpoints {
             try loaded.load(.step(checkpoint.step))
             let test = try broadcastTestGradients(
                 model: model, config: config, settings: settings, step: checkpoint.step, set: set,
                 indices: spec.indices)
-            for (position, shard) in myShards(checkpoint).enumerated() {
-                let train = try GradientShard.read("\(run.path)/\(shard.file)", mode: settings.mode)
-                let key = "\(position)"
-                let dots = train.dotProducts(with: test) * Float(checkpoint.eta)  // [n, T]
-                scores[key] = scores[key].map { $0 + dots } ?? dots
-                trainIndices[key] = train.indices
-                trainLabels[key] = train.labels
-                pairs += train.count * test.count
-            }
-        }
-        // Local top-K per test example, gathered and merged at rank 0.
-        var local: [[Influence]] = Array(repeating: [], count: spec.indices.count)
-        for (key, matrix) in scores {
-            guard let indices = trainIndices[key], let labels = trainLabels[key] else { continue }
-            for t in 0..<spec.indices.count {
-                for (row, index) in indices.enumerated() {
-                    local[t].append(
-                        Influence(
-                            index: index, label: labels[row],
-                            score: matrix[flat: row * spec.indices.count + t]))
+            let eta = Float(checkpoint.eta)
+            for (t, norm) in test.squaredNorms().enumerated() { testSelf[t] += eta * norm }
+            for shard in myShards(checkpoint) {
+                let path = "\(run.path)/\(shard.file)"
+                let train = try GradientShard.read(path, expecting: manifest.expectation(checkpoint, shard))
+                try InfluenceQuery.checkCompatible(train, test, path: path)
+                scores.add(train.dotProducts(with: test) * eta, rows: train.indices, labels: train.labels)
+                if score != .tracin {
+                    scores.addSelf(train.squaredNorms().map { $0 * eta }, rows: train.indices)
                 }
-                local[t] = InfluenceQuery.extremes(local[t], top: top)
+                pairs += train.count * tests
             }
         }
-        let encoded = try JSONEncoder().encode(local)
-        let gathered = try communicator.gatherBytes(Array(encoded), root: 0)
+        // Local top-K per test example under the chosen score, gathered and merged at rank 0.
+        let local = (0..<tests).map { t in
+            InfluenceQuery.extremes(scores.influences(test: t, score: score, testSelf: testSelf[t]), top: top)
+        }
+        let gathered = try communicator.gatherBytes(Array(try JSONEncoder().encode(local)), root: 0)
         var totalPairs = [Double(pairs)]
         try communicator.allReduceSum(&totalPairs)
         guard let gathered else { return [] }
-        var merged: [[Influence]] = Array(repeating: [], count: spec.indices.count)
+        var merged: [[Influence]] = Array(repeating: [], count: tests)
         for part in gathered {
             let lists = try JSONDecoder().decode([[Influence]].self, from: Data(part))
             for (t, list) in lists.enumerated() { merged[t] += list }
@@ -161,20 +162,28 @@ public final class InfluenceQuery {
                 proponents: Array(sorted.prefix(top)),
                 opponents: Array(sorted.reversed().prefix(top)))
         }
+        let hubs = InfluenceQuery.hubs(results)
         let seconds = (clock.now - started) / .seconds(1)
         try AtomicFile.writeJSON(
             InfluenceReport(
                 format: "vaekit-influence-1", mode: manifest.mode,
                 checkpoints: manifest.checkpoints.map(\.step),
                 etas: manifest.checkpoints.map(\.eta), top: top, tests: results,
-                pairsPerSecond: totalPairs[0] / max(seconds, 1e-9)),
+                pairsPerSecond: totalPairs[0] / max(seconds, 1e-9), score: score.rawValue, hubs: hubs),
             to: "\(run.path)/influence.json")
         log(
             String(
                 format:
-                    "scored %d test × %d train examples over %d checkpoint(s) in %.1f s (%.3g pairs/s); wrote %@",
-                spec.indices.count, manifest.trainCount, manifest.checkpoints.count, seconds,
+                    "scored %d test × %d train examples over %d checkpoint(s) by %@ in %.1f s (%.3g pairs/s); wrote %@",
+                tests, manifest.trainCount, manifest.checkpoints.count, score.rawValue, seconds,
                 totalPairs[0] / max(seconds, 1e-9), "\(run.path)/influence.json"))
+        for hub in hubs {
+            log(
+                String(
+                    format: "warning: train #%d is a top-%d proponent of %d of %d test examples (%.0f %%)",
+                    hub.index,
+                    top, hub.lists, tests, 100 * Double(hub.lists) / Double(max(tests, 1))))
+        }
         return results
     }
 
@@ -187,7 +196,8 @@ public final class InfluenceQuery {
         var labels: [Int: Int64] = [:]
         for checkpoint in manifest.checkpoints {
             for shard in myShards(checkpoint) {
-                let train = try GradientShard.read("\(run.path)/\(shard.file)", mode: manifest.settings.mode)
+                let train = try GradientShard.read(
+                    "\(run.path)/\(shard.file)", expecting: manifest.expectation(checkpoint, shard))
                 for (row, norm) in train.squaredNorms().enumerated() {
                     values[train.indices[row], default: 0] += Float(checkpoint.eta) * norm
                     labels[train.indices[row]] = train.labels[row]
@@ -202,6 +212,11 @@ public final class InfluenceQuery {
         var all: [Influence] = []
         for part in gathered { all += try JSONDecoder().decode([Influence].self, from: Data(part)) }
         all.sort { $0.index < $1.index }
+        guard all.map(\.index) == Array(0..<manifest.trainCount) else {
+            throw StorageError.invalid(
+                path: IndexManifest.path(run),
+                reason: "self-influence covers \(all.count) examples, the index \(manifest.trainCount)")
+        }
         let ranked = all.sorted { ($0.score, -$0.index) > ($1.score, -$1.index) }
         try AtomicFile.writeJSON(
             SelfInfluenceReport(
@@ -212,6 +227,32 @@ public final class InfluenceQuery {
             to: "\(run.path)/self-influence.json")
         log("self-influence of \(all.count) training examples; wrote \(run.path)/self-influence.json")
         return all.map(\.score)
+    }
+
+    /// Training and test gradients must come from the same layers (factors) or the same sketch
+    /// width (projected, dense).
+    static func checkCompatible(_ train: ExampleGradients, _ test: ExampleGradients, path: String) throws {
+        let trainWidth = train.vectors?.shape[1] ?? train.factors.count
+        let testWidth = test.vectors?.shape[1] ?? test.factors.count
+        guard trainWidth == testWidth, (train.vectors == nil) == (test.vectors == nil) else {
+            throw StorageError.invalid(
+                path: path,
+                reason:
+                    "its gradients have width \(trainWidth), the model's query gradients \(testWidth) (an index of another model?)"
+            )
+        }
+    }
+
+    /// Training examples that are top proponents in more than 5 % of the lists (at least 2).
+    static func hubs(_ results: [TestInfluence]) -> [InfluenceHub] {
+        var counts: [Int: Int] = [:]
+        for result in results {
+            for proponent in result.proponents { counts[proponent.index, default: 0] += 1 }
+        }
+        let threshold = max(1, Int((0.05 * Double(results.count)).rounded(.down)))
+        return counts.filter { $0.value > threshold }
+            .map { InfluenceHub(index: $0.key, lists: $0.value) }
+            .sorted { ($0.lists, -$0.index) > ($1.lists, -$1.index) }
     }
 
     /// The `top` highest and `top` lowest of a list.
@@ -289,6 +330,18 @@ public struct InfluenceReport: Codable, Sendable {
     public var tests: [TestInfluence]
     /// Train × test pairs scored per second.
     public var pairsPerSecond: Double
+    /// The score ranked by (`tracin` when absent: files written before scores were chosen).
+    public var score: String?
+    /// Training examples among the proponents of more than 5 % of the test examples.
+    public var hubs: [InfluenceHub]?
+}
+
+/// A training example that is a top proponent of many test examples.
+public struct InfluenceHub: Codable, Equatable, Sendable {
+    /// Training example index.
+    public var index: Int
+    /// In how many of the proponent lists it appears.
+    public var lists: Int
 }
 
 /// `self-influence.json`.

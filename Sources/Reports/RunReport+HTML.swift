@@ -252,10 +252,23 @@ extension RunReport {
             out +=
                 "; \(index.samples) reparameterization draws per example's loss; index built on \(index.worldSize) rank(s)"
         }
+        let score = InfluenceScore(rawValue: query.score ?? "tracin") ?? .tracin
+        let formula: String
+        switch score {
+        case .tracin: formula = "TracIn, Σ_c η_c ⟨∇ℓ(train), ∇ℓ(test)⟩"
+        case .cosine: formula = "cosine, TracIn over √self(train) √self(test)"
+        case .relatif: formula = "RelatIF, TracIn over √self(train)"
+        }
         out += String(
-            format: ". Score = Σ_c η_c ⟨∇ℓ(train), ∇ℓ(test)⟩; proponents have the highest scores, "
+            format: ". Score: <strong>%@</strong>; proponents have the highest scores, "
                 + "opponents the lowest. Scored at %.3g train × test pairs per second.</p>",
-            query.pairsPerSecond)
+            formula, query.pairsPerSecond)
+        for hub in query.hubs ?? [] {
+            out +=
+                "<p class=\"warning\">Train #\(hub.index) is a top-\(query.top) proponent of \(hub.lists) of the "
+                + "\(query.tests.count) test examples: one example dominating many explanations is TracIn's bias "
+                + "toward large gradients (try <code>--score cosine</code>).</p>"
+        }
         for test in query.tests.prefix(count) {
             let set = test.split == "train" ? data.train : data.test
             out += "<div class=\"influence\"><div class=\"query\">"
@@ -348,7 +361,7 @@ extension RunReport {
         body{font:14px/1.45 system-ui,-apple-system,"Segoe UI",sans-serif;margin:0 auto;max-width:1180px;padding:0 18px 40px;color:#222}
         header{border-bottom:1px solid #ddd;margin-bottom:8px}h1{font-size:22px;margin:18px 0 4px}
         h2{font-size:18px;border-bottom:1px solid #eee;padding-top:12px}h3{font-size:15px;margin:16px 0 6px}
-        h4{font-size:13px;margin:4px 0}nav a{color:#1f5fa8;text-decoration:none}.muted{color:#777}
+        h4{font-size:13px;margin:4px 0}nav a{color:#1f5fa8;text-decoration:none}.muted{color:#777}.warning{color:#8a4b00;background:#fff4e0;padding:4px 8px}
         table{border-collapse:collapse;margin:8px 0}th,td{border:1px solid #ddd;padding:3px 8px;text-align:left}
         table.metrics td{text-align:right;font-variant-numeric:tabular-nums}table.metrics td:first-child{text-align:left}tr.mean td{background:#f6f6f6}
         pre{background:#f7f7f7;padding:8px;overflow:auto;font-size:12px}code{font-size:12px}

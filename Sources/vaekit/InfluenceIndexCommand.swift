@@ -32,6 +32,9 @@ struct IndexCommand: ParsableCommand {
     @Option(help: "Examples per batched backward pass.")
     var batchSize = 64
 
+    @Flag(help: "Continue the newest unfinished build with the same settings from its next checkpoint.")
+    var resume = false
+
     func run() throws {
         try withRanks(blasThreads: .onePerRankWhenShared, record: folder.directory) { communicator in
             guard let gradientMode = GradientMode(rawValue: mode) else {
@@ -58,6 +61,7 @@ struct IndexCommand: ParsableCommand {
                 }
                 builder.checkpointSteps = steps.compactMap { $0 }
             }
+            builder.resume = resume
             builder.log = { communicator.isCoordinator ? print($0) : () }
             let manifest = try builder.build()
             if communicator.isCoordinator {

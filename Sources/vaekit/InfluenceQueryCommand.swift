@@ -18,6 +18,13 @@ struct QueryCommand: ParsableCommand {
     @Option(help: "Proponents and opponents kept per example.")
     var top = 10
 
+    @Option(
+        help: """
+            tracin (Σ_c η_c ⟨g, g'⟩), cosine (TracIn over both examples' gradient norms) or relatif \
+            (over the training example's): see docs/influence.md for which to trust.
+            """)
+    var score = InfluenceScore.cosine
+
     @Flag(name: .customLong("self"), help: "Also compute the self-influence of every training example.")
     var selfInfluence = false
 
@@ -29,8 +36,10 @@ struct QueryCommand: ParsableCommand {
             guard top >= 1 else { throw ValidationError("--top must be ≥ 1") }
             let query = InfluenceQuery(run: folder.directory, communicator: communicator)
             query.log = { communicator.isCoordinator ? print($0) : () }
-            if let test { try query.query(try ExampleSpec(test), top: top) }
+            if let test { try query.query(try ExampleSpec(test), top: top, score: score) }
             if selfInfluence { try query.selfInfluence() }
         }
     }
 }
+
+extension InfluenceScore: ExpressibleByArgument {}

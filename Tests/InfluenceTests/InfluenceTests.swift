@@ -202,15 +202,19 @@ func spearman(_ a: [Float], _ b: [Float]) -> Double {
         let step = 25
         let examples = [0, 5, 250]
         let train = trained.data.train
-        let factored = GradientComputer(model: model, config: config, settings: settings, checkpointStep: step)
-            .gradients(train, indices: examples)
+        let factored = GradientComputer(
+            model: model, config: config, settings: settings, checkpointStep: step
+        )
+        .gradients(train, indices: examples)
         let gram = factored.dotProducts(with: factored)
         // Batch-of-one backward passes of the same loss: the objective at the step's annealing.
         let dense = examples.map { index -> Tensor in
             let replicated = [index, index]
             let (input, target) = config.batch(train, indices: replicated, step: RunConfig.evaluationStep)
-            let noise = Draws(seed: config.seed, .influence, step: UInt64(step), split: .train).generator(index)
-                .normal([2 * model.latentCount]).reshaped(to: [2, model.latentCount])
+            let noise = Draws(seed: config.seed, .influence, step: UInt64(step), split: .train).generator(
+                index
+            )
+            .normal([2 * model.latentCount]).reshaped(to: [2, model.latentCount])
             var batch = ObjectiveBatch(input: input, target: target, noise: noise)
             batch.annealing = config.annealing(step: step)
             batch.labels = replicated.map { Int(train.labels[$0]) }
@@ -231,7 +235,8 @@ func spearman(_ a: [Float], _ b: [Float]) -> Double {
     @Test func objectivesWithoutPerExampleCaptureAreRefusedByName() {
         for (objective, name) in [
             (VAEObjective.hamiltonian(HamiltonianSettings()), "hvae"),
-            (.jacobianL1(gamma: 0.1, differenceStep: 1e-3), "jacobian_l1"), (.consistency(weight: 1), "consistency"),
+            (.jacobianL1(gamma: 0.1, differenceStep: 1e-3), "jacobian_l1"),
+            (.consistency(weight: 1), "consistency"),
         ] {
             do {
                 try GradientComputer.checkSupported(objective)

@@ -1,0 +1,186 @@
+// `vaekit influence index`: every rank computes the per-example gradients of ITS contiguous
+// share of the training set at each chosen checkpoint and writes its own shard. A build writes
+// into a new generation, gradients/gen-<g>/ckpt-<step>/rank-<r>.h5, and records each finished
+// checkpoint in gradients/gen-<g>/progress.json; only when every checkpoint is written does rank 0
+// swap gradients/manifest.json to the new generation (atomically) and remove the older ones. A
+// failed or interrupted rebuild leaves the previous index queryable, and `--resume` continues
+// the newest unfinished generation with the same settings from its next checkpoint.
+
+import Cluster
+import Foundation
+import Runs
+import Storage
+
+/// The record of a build in progress: what it was asked for and the checkpoints it finished.
+struct IndexBuildProgress: Codable, Equatable {
+    var mode: String
+    var samples: Int
+    var projectionSeed: UInt64
+    var projectionDimension: Int
+    var trainCount: Int
+    var worldSize: Int
+    var steps: [Int]
+    var completed: [IndexManifest.Checkpoint]
+}
+
+/// Builds a run's gradient index.
+public final class InfluenceIndexBuilder {
+    let run: RunDirectory
+    let settings: InfluenceSettings
+    let communicator: any Communicator
+    /// Checkpoint steps to index (nil: all of the run's checkpoints).
+    public var checkpointSteps: [Int]?
+    /// Continue the newest unfinished build with the same settings instead of starting anew.
+    public var resume = false
+    /// Messages from rank 0.
+    public var log: (String) -> Void = { print($0) }
+
+    /// A builder for `run`.
+    public init(run: RunDirectory, settings: InfluenceSettings, communicator: any Communicator) {
+        self.run = run
+        self.settings = settings
+        self.communicator = communicator
+    }
+
+    var gradientsPath: String { "\(run.path)/gradients" }
+
+    /// Computes and writes every shard, then swaps the manifest; returns the manifest.
+    @discardableResult
+    public func build() throws -> IndexManifest {
+        let loaded = try LoadedRun(run, checkpoint: .none, communicator: communicator)
+        let (config, data, model) = (loaded.config, loaded.data, try loaded.model)
+        try GradientComputer.checkSupported(model.objective)
+        let steps = (checkpointSteps ?? run.checkpointSteps()).sorted()
+        for step in steps { _ = try run.existingCheckpointPath(step: step) }
+        if Set(steps).count != steps.count {
+            throw ConfigError.badValue(
+                path: "--checkpoints", key: "steps", value: steps.map(String.init).joined(separator: ","),
+                expected: "each checkpoint step once")
+        }
+        guard !steps.isEmpty else {
+            throw StorageError.cannotOpen(
+                path: run.checkpointsPath, reason: "the run has no checkpoints to index")
+        }
+        let count = data.train.count
+        var progress = IndexBuildProgress(
+            mode: settings.mode.rawValue, samples: settings.samples, projectionSeed: settings.projectionSeed,
+            projectionDimension: settings.projectionDimension, trainCount: count,
+            worldSize: communicator.size,
+            steps: steps, completed: [])
+        let generation = try chooseGeneration(&progress)
+        let mine = loaded.trainShare
+        let clock = ContinuousClock()
+        var previousStep = progress.completed.last?.step ?? 0
+        for step in steps where !progress.completed.contains(where: { $0.step == step }) {
+            let started = clock.now
+            guard let info = try loaded.load(.step(step)) else { continue }
+            // η_c: the training this checkpoint stands for, since the previous indexed one.
+            let eta =
+                Double(info.learningRate) * Double(info.batchSize) * Double(step - previousStep)
+                / Double(count)
+            previousStep = step
+            let computer = GradientComputer(
+                model: model, config: config, settings: settings, checkpointStep: step)
+            let gradients = computer.gradients(data.train, indices: Array(mine))
+            let folder = "gradients/gen-\(generation)/ckpt-\(step)"
+            try makeDirectories("\(run.path)/\(folder)")
+            try GradientShard.write(
+                gradients, to: "\(run.path)/\(folder)/rank-\(communicator.rank).h5", settings: settings,
+                checkpointStep: step, eta: eta, config: config.yaml)
+            try communicator.barrier()
+            let seconds = (clock.now - started) / .seconds(1)
+            let shards = (0..<communicator.size).map { rank in
+                IndexManifest.Shard(
+                    file: "\(folder)/rank-\(rank).h5", rank: rank, first: rank * count / communicator.size,
+                    end: (rank + 1) * count / communicator.size)
+            }
+            progress.completed.append(IndexManifest.Checkpoint(step: step, eta: eta, shards: shards))
+            if communicator.isCoordinator {
+                try AtomicFile.writeJSON(progress, to: progressPath(generation))
+                log(
+                    String(
+                        format:
+                            "checkpoint %d (%d of %d): %d examples × %d draws in %.1f s (%.0f examples/s per rank), η = %.4g",
+                        step, progress.completed.count, steps.count, count, settings.samples, seconds,
+                        Double(mine.count) / max(seconds, 1e-9), eta))
+            }
+        }
+        let manifest = IndexManifest(
+            format: IndexManifest.format, mode: settings.mode.rawValue, samples: settings.samples,
+            projectionSeed: settings.projectionSeed, projectionDimension: settings.projectionDimension,
+            trainCount: count, worldSize: communicator.size, checkpoints: progress.completed,
+            codeVersion: vaekitVersion)
+        if communicator.isCoordinator {
+            try AtomicFile.writeJSON(manifest, to: IndexManifest.path(run))
+            try removeGenerations(except: generation)
+        }
+        try communicator.barrier()
+        return manifest
+    }
+
+    private func progressPath(_ generation: Int) -> String {
+        "\(gradientsPath)/gen-\(generation)/progress.json"
+    }
+
+    /// Generation numbers present under gradients/, ascending.
+    private func generations() -> [Int] {
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: gradientsPath)) ?? []
+        return names.compactMap { $0.hasPrefix("gen-") ? Int($0.dropFirst(4)) : nil }.sorted()
+    }
+
+    /// Rank 0 picks the generation to write (the newest unfinished one with these settings when
+    /// resuming, else a new one) and tells every rank, with the checkpoints already finished.
+    private func chooseGeneration(_ progress: inout IndexBuildProgress) throws -> Int {
+        var chosen = [Int64(0)]
+        var resumed: IndexBuildProgress?
+        if communicator.isCoordinator {
+            let existing = generations()
+            let current = (try? IndexManifest.load(run))?.checkpoints.first?.shards.first?.file
+            let requested = progress
+            if resume {
+                for generation in existing.reversed()
+                where current?.hasPrefix("gradients/gen-\(generation)/") != true {
+                    guard let data = FileManager.default.contents(atPath: progressPath(generation)),
+                        var found = try? JSONDecoder().decode(IndexBuildProgress.self, from: data)
+                    else { continue }
+                    let completed = found.completed
+                    found.completed = []
+                    if found == requested {
+                        found.completed = completed
+                        resumed = found
+                        chosen[0] = Int64(generation)
+                        break
+                    }
+                }
+            }
+            if let resumed {
+                log(
+                    "resuming the index build in gradients/gen-\(chosen[0]): "
+                        + "\(resumed.completed.count) of \(resumed.steps.count) checkpoints done")
+            } else {
+                if resume { log("no unfinished index build with these settings: building anew") }
+                chosen[0] = Int64((existing.last ?? 0) + 1)
+                try makeDirectories("\(gradientsPath)/gen-\(chosen[0])")
+                try AtomicFile.writeJSON(progress, to: progressPath(Int(chosen[0])))
+            }
+        }
+        try communicator.broadcast(&chosen, root: 0)
+        // Every rank needs the finished checkpoints (to skip them and to list them).
+        let text = try communicator.broadcast(
+            communicator.isCoordinator
+                ? String(decoding: try JSONEncoder().encode(resumed?.completed ?? []), as: UTF8.self) : "",
+            root: 0)
+        progress.completed = try JSONDecoder().decode([IndexManifest.Checkpoint].self, from: Data(text.utf8))
+        return Int(chosen[0])
+    }
+
+    /// Removes every generation but `generation`, and the folders of indexes from before
+    /// generations (gradients/ckpt-*).
+    private func removeGenerations(except generation: Int) throws {
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: gradientsPath)) ?? []
+        for name in names
+        where (name.hasPrefix("gen-") && name != "gen-\(generation)") || name.hasPrefix("ckpt-") {
+            try FileManager.default.removeItem(atPath: "\(gradientsPath)/\(name)")
+        }
+    }
+}
