@@ -1,6 +1,8 @@
 // `vaekit bench projection`: how well projected influence scores rank training examples like the
-// exact (factor-mode) ones — Spearman correlation per test example of Σ_c ⟨g_train, g_test⟩ over
-// a subset of training examples, at the run's checkpoints.
+// exact (factor-mode) ones — per test example and per score (tracin, cosine, relatif), the
+// Spearman correlation over the ranked training examples and the overlap of the top 10, with
+// η_c as the index weighs the checkpoints. Training gradients are taken in chunks, so all 60,000
+// examples can be ranked at S = 1.
 
 import ArgumentParser
 import Foundation
@@ -12,7 +14,7 @@ import TensorCore
 struct ProjectionBenchCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "projection",
-        abstract: "Spearman correlation of projected with exact influence scores, per test example.")
+        abstract: "Spearman correlation and top-10 overlap of projected with exact influence scores.")
 
     @OptionGroup var folder: RunOptions
 
@@ -37,6 +39,9 @@ struct ProjectionBenchCommand: ParsableCommand {
     @Option(help: "Write the correlations as JSON here.")
     var json: String?
 
+    @Option(help: "Training examples per batch of gradients (bounds memory).")
+    var chunk = 5000
+
     func run() throws {
         let loaded = try LoadedRun(folder.directory, checkpoint: .none)
         let (config, data, model) = (loaded.config, loaded.data, try loaded.model)
@@ -47,15 +52,21 @@ struct ProjectionBenchCommand: ParsableCommand {
                     return step
                 }
             } ?? loaded.directory.checkpointSteps()
-        guard !steps.isEmpty else {
+        guard !steps.isEmpty, chunk >= 1 else {
             throw StorageError.cannotOpen(path: loaded.directory.checkpointsPath, reason: "no checkpoint")
         }
-        let trainIndices = Array(0..<min(train, data.train.count))
+        let trainCount = min(train, data.train.count)
         let testIndices = Array(0..<min(tests, data.test.count))
-        var exact = Tensor.zeros([testIndices.count, trainIndices.count])
-        var projected = exact
-        for step in steps {
-            try loaded.load(.step(step))
+        // Test examples in the query role, as `influence query` computes them.
+        let queries = data.test.withDrawSplit(DrawSplit.test.query)
+        var sums = [GradientMode.factors: ScoreSums(tests: testIndices.count, train: trainCount)]
+        sums[.projected] = sums[.factors]
+        var previous = 0
+        for step in steps.sorted() {
+            guard let info = try loaded.load(.step(step)) else { continue }
+            // η_c as the index weighs it: the training since the previous checkpoint ranked.
+            let eta = info.learningRate * Float(info.batchSize * (step - previous)) / Float(data.train.count)
+            previous = step
             for mode in [GradientMode.factors, .projected] {
                 var settings = InfluenceSettings()
                 settings.mode = mode
@@ -64,39 +75,99 @@ struct ProjectionBenchCommand: ParsableCommand {
                 settings.projectionSeed = projectionSeed
                 let computer = GradientComputer(
                     model: model, config: config, settings: settings, checkpointStep: step)
-                // Test examples in the query role, as `influence query` computes them.
-                let scores = computer.gradients(
-                    data.test.withDrawSplit(DrawSplit.test.query), indices: testIndices
-                )
-                .dotProducts(with: computer.gradients(data.train, indices: trainIndices))
-                if mode == .factors { exact = exact + scores } else { projected = projected + scores }
+                let test = computer.gradients(queries, indices: testIndices)
+                sums[mode]?.addTest(test.squaredNorms(), eta: eta)
+                var start = 0
+                while start < trainCount {
+                    let indices = Array(start..<min(start + chunk, trainCount))
+                    let gradients = computer.gradients(data.train, indices: indices)
+                    sums[mode]?.addTrain(
+                        gradients.dotProducts(with: test), norms: gradients.squaredNorms(), first: start,
+                        eta: eta)
+                    start += indices.count
+                }
             }
         }
-        let correlations = (0..<testIndices.count).map { row -> Double in
-            let a = (0..<trainIndices.count).map { exact[flat: row * trainIndices.count + $0] }
-            let b = (0..<trainIndices.count).map { projected[flat: row * trainIndices.count + $0] }
-            return spearmanCorrelation(a, b)
-        }
-        let sorted = correlations.sorted()
+        guard let exact = sums[.factors], let projected = sums[.projected] else { return }
+        var results: [String: Any] = [
+            "dimension": projectionDimension, "samples": samples, "checkpoints": steps, "train": trainCount,
+            "tests": testIndices.count,
+        ]
         print(
-            String(
-                format: "Spearman (projected D = %d vs exact, S = %d, %d checkpoint(s), %d train × %d test): "
-                    + "min %.3f, median %.3f, mean %.3f, share ≥ 0.9: %.2f",
-                projectionDimension, samples, steps.count, trainIndices.count, testIndices.count,
-                sorted.first ?? .nan,
-                sorted[sorted.count / 2], correlations.reduce(0, +) / Double(correlations.count),
-                Double(correlations.filter { $0 >= 0.9 }.count) / Double(correlations.count)))
-        print("per test example: " + correlations.map { String(format: "%.3f", $0) }.joined(separator: " "))
+            "projected (D = \(projectionDimension)) vs exact influence, S = \(samples), \(steps.count) checkpoint(s), "
+                + "\(trainCount) train × \(testIndices.count) test:")
+        for score in InfluenceScore.allCases {
+            let pairs = testIndices.indices.map {
+                (exact.scores(test: $0, score), projected.scores(test: $0, score))
+            }
+            let correlations = pairs.map { spearmanCorrelation($0.0, $0.1) }
+            let overlaps = pairs.map { topOverlap($0.0, $0.1, count: 10) }
+            let sorted = correlations.sorted()
+            print(
+                String(
+                    format: "  %@ Spearman min %.3f median %.3f; top-10 overlap mean %.2f min %.2f",
+                    score.rawValue.padding(8), sorted.first ?? .nan, sorted[sorted.count / 2],
+                    overlaps.reduce(0, +) / Double(max(overlaps.count, 1)), overlaps.min() ?? .nan))
+            results[score.rawValue] = ["spearman": correlations, "top10_overlap": overlaps]
+            if score == .tracin {
+                results["spearman"] = correlations
+                results["minimum"] = sorted.first ?? Double.nan
+            }
+        }
         if let json {
-            let object: [String: Any] = [
-                "spearman": correlations, "minimum": sorted.first ?? Double.nan,
-                "dimension": projectionDimension,
-                "samples": samples, "checkpoints": steps, "train": trainIndices.count,
-            ]
             try AtomicFile.write(
-                Array(try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])), to: json)
+                Array(try JSONSerialization.data(withJSONObject: results, options: [.sortedKeys])), to: json)
         }
     }
+}
+
+/// Σ_c η_c ⟨g_train, g_test⟩ `[tests, train]` and both sides' self-influence, for one mode.
+struct ScoreSums {
+    let tests: Int
+    let train: Int
+    var dots: [Float]
+    var trainSelf: [Float]
+    var testSelf: [Float]
+
+    init(tests: Int, train: Int) {
+        self.tests = tests
+        self.train = train
+        dots = [Float](repeating: 0, count: tests * train)
+        trainSelf = [Float](repeating: 0, count: train)
+        testSelf = [Float](repeating: 0, count: tests)
+    }
+
+    mutating func addTest(_ norms: [Float], eta: Float) {
+        for (t, norm) in norms.enumerated() { testSelf[t] += eta * norm }
+    }
+
+    /// `chunk: [n, tests]` of the training examples `first ..< first + n`.
+    mutating func addTrain(_ chunk: Tensor, norms: [Float], first: Int, eta: Float) {
+        let n = norms.count
+        for row in 0..<n {
+            trainSelf[first + row] += eta * norms[row]
+            for t in 0..<tests { dots[t * train + first + row] += eta * chunk[flat: row * tests + t] }
+        }
+    }
+
+    /// Test example `t`'s scores of every training example.
+    func scores(test t: Int, _ score: InfluenceScore) -> [Float] {
+        (0..<train).map { i in
+            let tracin = dots[t * train + i]
+            switch score {
+            case .tracin: return tracin
+            case .relatif: return tracin / max(trainSelf[i].squareRoot(), .leastNormalMagnitude)
+            case .cosine:
+                return tracin / max((trainSelf[i] * testSelf[t]).squareRoot(), .leastNormalMagnitude)
+            }
+        }
+    }
+}
+
+/// |top-`count` of a ∩ top-`count` of b| / count.
+func topOverlap(_ a: [Float], _ b: [Float], count: Int) -> Double {
+    let top = { (values: [Float]) in Set(values.indices.sorted { values[$0] > values[$1] }.prefix(count)) }
+    return Double(top(a).intersection(top(b)).count) / Double(max(min(count, a.count), 1))
 }
 
 /// Spearman's rank correlation (average ranks for ties).

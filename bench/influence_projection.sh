@@ -1,0 +1,25 @@
+#!/usr/bin/env bash
+# Projection fidelity where it matters: for 20 test queries, the top-10 overlap and Spearman
+# correlation of projected (TensorSketch, D per layer) with exact (factor-mode) influence scores,
+# per score, on the demo model (configs/demo.yaml, 5 checkpoints): against all 60,000 training
+# examples at S = 1 for D = 256, 512, 1024, and against the first 6,000 at S = 16, D = 256.
+# Writes bench/results/influence_projection.txt (command, settings and date first).
+#
+#   bench/influence_projection.sh [RUN]    (default runs/bench-influence; trained when missing)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+run=${1:-runs/bench-influence}
+. bench/common.sh
+vaekit=.build/release/vaekit
+out=bench/results/influence_projection.txt
+exec > >(tee "$out") 2>&1
+echo "bench/influence_projection.sh $run — $(date -u '+%Y-%m-%d %H:%M UTC'), $(nproc) cores, $(git rev-parse --short HEAD)"
+echo "settings: configs/demo.yaml, 5 checkpoints, 20 test queries (query-role draws), η_c as the index weighs them"
+if [ -z "$(ls "$run"/checkpoints/*.h5 2>/dev/null)" ]; then
+    rm -rf "$run"
+    mpirun --oversubscribe -np 2 $vaekit train --config configs/demo.yaml --run "$run" --quiet >/dev/null
+fi
+for dimension in 256 512 1024; do
+    $vaekit bench projection --run "$run" --train 60000 --tests 20 --samples 1 --projection-dimension "$dimension"
+done
+$vaekit bench projection --run "$run" --train 6000 --tests 20 --samples 16 --projection-dimension 256
