@@ -87,7 +87,11 @@ let package = Package(
         // Research studies above the system (it may use Training, Influence and OOD):
         // disentanglement, representation and invariance metrics, the HVAE Gaussian experiment.
         .target(
-            name: "Experiments", dependencies: ["Autodiff", "Datasets", "Models", "NN", "Runs", "TensorCore"]),
+            name: "Experiments",
+            dependencies: [
+                "Autodiff", "Cluster", "Datasets", "Influence", "Models", "NN", "Runs", "Storage",
+                "TensorCore", "Training",
+            ]),
         .target(
             name: "Reports", dependencies: ["Datasets", "Influence", "OOD", "Runs", "Storage"]),
 

@@ -4,7 +4,7 @@
 #   - the projected index (S = 16, D = 256) of all 60,000 examples at the 5 checkpoints: wall time;
 #   - 100 test queries and self-influence: wall time, and how many top-10 proponents share the
 #     test image's label;
-#   - self-retrieval: 1,000 training examples queried (with query-role draws, fresh ones) against
+#   - self-retrieval (TracIn; bench/influence_scores.sh compares the scores): 1,000 training examples queried (with query-role draws, fresh ones) against
 #     all 60,000, projected S = 16 and exact factors S = 1, with Wilson 95 % intervals;
 #   - Spearman of projected against exact scores (600 training × 10 test examples).
 # Writes bench/results/influence.txt (command, settings and date first).
@@ -56,7 +56,7 @@ EOF
 
 index "$run" projected 16
 start=$(seconds)
-"${mpi[@]}" $vaekit influence query --run "$run" --test test:0-99 --top 10 --self >/dev/null
+"${mpi[@]}" $vaekit influence query --run "$run" --test test:0-99 --top 10 --self --score tracin >/dev/null
 echo "query 100 test × 60,000 × 5 checkpoints + self-influence of 60,000: $(elapsed "$start") s wall"
 /usr/bin/python3 - "$run/influence.json" <<'EOF'
 import json, sys
@@ -72,7 +72,7 @@ print(f"top-10 proponents sharing the test label: {same} of {total} ({100 * same
 print(f"most frequent proponent: train #{top[0]} in {top[1]} of {len(tests)} top-10 lists")
 EOF
 start=$(seconds)
-"${mpi[@]}" $vaekit influence query --run "$run" --test train:0-999 --top 10 >/dev/null
+"${mpi[@]}" $vaekit influence query --run "$run" --test train:0-999 --top 10 --score tracin >/dev/null
 echo "query 1,000 train × 60,000 × 5 checkpoints: $(elapsed "$start") s wall"
 retrieval "projected S = 16"
 
@@ -82,6 +82,6 @@ $vaekit bench projection --run "$run" --train 600 --tests 10
 
 echo
 index "$run" factors 1
-"${mpi[@]}" $vaekit influence query --run "$run" --test train:0-999 --top 10 >/dev/null
+"${mpi[@]}" $vaekit influence query --run "$run" --test train:0-999 --top 10 --score tracin >/dev/null
 retrieval "exact factors S = 1"
 rm -rf "$run/gradients"  # the factor index is 6.9 GB

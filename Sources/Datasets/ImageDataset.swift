@@ -154,3 +154,16 @@ public struct ImageDataset: Sendable {
             split: split)
     }
 }
+
+extension ImageDataset {
+    /// The examples `indices`, in that order.
+    public func subset(_ indices: [Int]) -> ImageDataset {
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(indices.count * imageSize)
+        for index in indices { bytes += images[(index * imageSize)..<((index + 1) * imageSize)] }
+        return ImageDataset(
+            images: bytes, labels: indices.map { labels[$0] }, channels: channels, height: height,
+            width: width,
+            source: source, split: split)
+    }
+}

@@ -109,14 +109,18 @@ public struct GradientComputer {
         )
     }
 
-    /// Gradients of the examples `indices` of `set`, in batches of `settings.batchSize`.
-    public func gradients(_ set: ImageDataset, indices: [Int]) -> ExampleGradients {
+    /// Gradients of the examples `indices` of `set`, in batches of `settings.batchSize`;
+    /// `progress` hears the examples done after each batch.
+    public func gradients(
+        _ set: ImageDataset, indices: [Int], progress: ((Int) -> Void)? = nil
+    ) -> ExampleGradients {
         var parts: [ExampleGradients] = []
         var start = 0
         while start < indices.count {
             let batch = Array(indices[start..<min(start + settings.batchSize, indices.count)])
             parts.append(batchGradients(set, indices: batch))
             start += batch.count
+            progress?(start)
         }
         return ExampleGradients.concatenate(parts)
     }

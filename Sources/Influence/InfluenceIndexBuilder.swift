@@ -32,6 +32,8 @@ public final class InfluenceIndexBuilder {
     public var checkpointSteps: [Int]?
     /// Continue the newest unfinished build with the same settings instead of starting anew.
     public var resume = false
+    /// Show progress with ETA on stderr (rank 0, over its own share).
+    public var showsProgress = true
     /// Messages from rank 0.
     public var log: (String) -> Void = { print($0) }
 
@@ -71,7 +73,11 @@ public final class InfluenceIndexBuilder {
         let mine = loaded.trainShare
         let clock = ContinuousClock()
         var previousStep = progress.completed.last?.step ?? 0
-        for step in steps where !progress.completed.contains(where: { $0.step == step }) {
+        let remaining = steps.filter { step in !progress.completed.contains { $0.step == step } }
+        let display = ProgressDisplay(
+            total: remaining.count * mine.count, label: "index",
+            enabled: showsProgress && communicator.isCoordinator)
+        for (position, step) in remaining.enumerated() {
             let started = clock.now
             guard let info = try loaded.load(.step(step)) else { continue }
             // η_c: the training this checkpoint stands for, since the previous indexed one.
@@ -81,7 +87,9 @@ public final class InfluenceIndexBuilder {
             previousStep = step
             let computer = GradientComputer(
                 model: model, config: config, settings: settings, checkpointStep: step)
-            let gradients = computer.gradients(data.train, indices: Array(mine))
+            let gradients = computer.gradients(data.train, indices: Array(mine)) { done in
+                display.update(done: position * mine.count + done, message: "checkpoint \(step)")
+            }
             let folder = "gradients/gen-\(generation)/ckpt-\(step)"
             try makeDirectories("\(run.path)/\(folder)")
             try GradientShard.write(

@@ -79,6 +79,8 @@ public final class InfluenceQuery {
     let communicator: any Communicator
     /// Messages from rank 0.
     public var log: (String) -> Void = { print($0) }
+    /// Show progress with ETA on stderr (rank 0, over its own shards).
+    public var showsProgress = true
 
     /// A query runner for `run`.
     public init(run: RunDirectory, communicator: any Communicator) {
@@ -124,14 +126,20 @@ public final class InfluenceQuery {
         var scores = ScoreTable(tests: tests)
         var testSelf = [Float](repeating: 0, count: tests)
         var pairs = 0
-        for checkpoint in manifest.checkpoints {
+        let shardsPerCheckpoint = myShards(manifest.checkpoints[0]).count
+        let display = ProgressDisplay(
+            total: manifest.checkpoints.count * shardsPerCheckpoint, label: "query", unit: "shards",
+            enabled: showsProgress && communicator.isCoordinator)
+        for (position, checkpoint) in manifest.checkpoints.enumerated() {
             try loaded.load(.step(checkpoint.step))
             let test = try broadcastTestGradients(
                 model: model, config: config, settings: settings, step: checkpoint.step, set: set,
                 indices: spec.indices)
             let eta = Float(checkpoint.eta)
             for (t, norm) in test.squaredNorms().enumerated() { testSelf[t] += eta * norm }
-            for shard in myShards(checkpoint) {
+            for (number, shard) in myShards(checkpoint).enumerated() {
+                display.update(
+                    done: position * shardsPerCheckpoint + number, message: "checkpoint \(checkpoint.step)")
                 let path = "\(run.path)/\(shard.file)"
                 let train = try GradientShard.read(path, expecting: manifest.expectation(checkpoint, shard))
                 try InfluenceQuery.checkCompatible(train, test, path: path)
@@ -142,6 +150,7 @@ public final class InfluenceQuery {
                 pairs += train.count * tests
             }
         }
+        display.update(done: manifest.checkpoints.count * shardsPerCheckpoint)
         // Local top-K per test example under the chosen score, gathered and merged at rank 0.
         let local = (0..<tests).map { t in
             InfluenceQuery.extremes(scores.influences(test: t, score: score, testSelf: testSelf[t]), top: top)

@@ -56,6 +56,8 @@ public enum RandomPurpose: UInt64, CaseIterable, Sendable {
     case gradientCheck = 23
     /// Inputs of throughput benchmarks.
     case benchmark = 24
+    /// The random training subsets of the linear datamodeling score; the step is the subset.
+    case datamodelSubsets = 25
 }
 
 /// The data split or role a draw belongs to: the same example index in two splits (train image

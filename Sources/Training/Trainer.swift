@@ -111,7 +111,7 @@ public final class Trainer {
         /// The rate of the last step taken (the schedule's first rate before any).
         var learningRate: Float
         let metrics: MetricsLog
-        let progress: Progress
+        let progress: ProgressDisplay
         let sampler: ShuffleSampler
         let started: ContinuousClock.Instant
         let startedAt: String
@@ -144,7 +144,7 @@ public final class Trainer {
             step: step, firstStep: step, lastStep: lastStep, lastCheckpointStep: step,
             learningRate: schedule.rate(step: step),
             metrics: try MetricsLog(path: writes ? run.metricsPath : "/dev/null", truncate: !resume),
-            progress: Progress(
+            progress: ProgressDisplay(
                 total: lastStep, startingAt: step, label: "train",
                 enabled: showsProgress && communicator.isCoordinator),
             sampler: ShuffleSampler(

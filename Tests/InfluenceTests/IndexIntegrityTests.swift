@@ -34,12 +34,14 @@ import VAEKitTestSupport
         let builder = InfluenceIndexBuilder(run: run, settings: settings, communicator: LocalCommunicator())
         builder.resume = resume
         builder.log = { _ in }
+        builder.showsProgress = false
         return try builder.build()
     }
 
     func query(_ run: RunDirectory) throws -> [TestInfluence] {
         let query = InfluenceQuery(run: run, communicator: LocalCommunicator())
         query.log = { _ in }
+        query.showsProgress = false
         return try query.query(try ExampleSpec("test:0-4"), top: 5)
     }
 
@@ -170,6 +172,7 @@ import VAEKitTestSupport
         _ = try build(run)
         let query = InfluenceQuery(run: run, communicator: LocalCommunicator())
         query.log = { _ in }
+        query.showsProgress = false
         #expect(try query.selfInfluence().count == 400)
     }
 }

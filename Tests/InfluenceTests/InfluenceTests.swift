@@ -275,6 +275,7 @@ func spearman(_ a: [Float], _ b: [Float]) -> Double {
         let builder = InfluenceIndexBuilder(
             run: trained.run, settings: settings, communicator: LocalCommunicator())
         builder.log = { _ in }
+        builder.showsProgress = false
         builder.checkpointSteps = [30, 20]
         let manifest = try builder.build()
         // lr 0.01 × batch 40 × (20 − 0, then 30 − 20) steps / 400 examples.
@@ -292,12 +293,14 @@ func spearman(_ a: [Float], _ b: [Float]) -> Double {
         let builder = InfluenceIndexBuilder(
             run: trained.run, settings: settings, communicator: LocalCommunicator())
         builder.log = { _ in }
+        builder.showsProgress = false
         let manifest = try builder.build()
         #expect(manifest.checkpoints.map(\.step) == [10, 20, 30])
         // η_c = lr × batch × steps since the previous checkpoint / N = 0.01 × 40 × 10 / 400.
         for checkpoint in manifest.checkpoints { #expect(abs(checkpoint.eta - 0.01) < 1e-9) }
         let query = InfluenceQuery(run: trained.run, communicator: LocalCommunicator())
         query.log = { _ in }
+        query.showsProgress = false
         let queried = Array(0..<40) + Array(200..<220)
         let results = try query.query(try ExampleSpec("train:0-39,200-219"), top: 3)
         #expect(results.map(\.index) == queried)

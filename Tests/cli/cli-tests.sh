@@ -121,6 +121,15 @@ check "median Spearman ≥ 0.9 over the test examples" /usr/bin/python3 -c \
     "import json,sys,statistics as st; d=json.load(open('$work/spearman.json')); print(d['spearman']); sys.exit(st.median(d['spearman']) < 0.9)"
 check "self-influence lists every example" /usr/bin/python3 -c \
     "import json,sys; sys.exit(len(json.load(open('$work/influence-1/self-influence.json'))['values']) != 512)"
+# The linear datamodeling score: retrainings spread over ranks give the same result as one rank.
+for ranks in 1 2; do
+    launcher=(); [ "$ranks" -gt 1 ] && launcher=("${mpirun[@]}" -np "$ranks")
+    check "experiment lds on $ranks rank(s)" "${launcher[@]}" $vaekit experiment lds --config configs/fashion-mnist-mlp.yaml \
+        "${small[@]}" --set training.epochs=1 --set training.workers=1 --set model.hidden=[32] --train 256 --tests 4 \
+        --subsets 4 --folder "$work/lds-$ranks" --json "$work/lds-$ranks.json"
+done
+check "lds on 2 ranks equals 1 rank" /usr/bin/python3 -c \
+    "import json,sys; a=json.load(open('$work/lds-1.json')); b=json.load(open('$work/lds-2.json')); print([(x['score'],x['mode'],round(x['lds'],3)) for x in a]); sys.exit(any(abs(x['lds']-y['lds'])>1e-9 or x['score']!=y['score'] for x,y in zip(a,b)) or len(a)!=6)"
 refuses "query without an index" "no gradient index" $vaekit influence query --run "$work/launcher" --test test:0
 refuses "bad --test spec" "test:LIST or train:LIST" $vaekit influence query --run "$work/influence-1" --test val:3
 

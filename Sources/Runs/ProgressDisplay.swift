@@ -3,19 +3,23 @@
 
 import Foundation
 
-/// Reports the progress of a long loop.
-final class Progress {
+/// Reports the progress of a long loop (training steps, examples of an index, shards of a query).
+public final class ProgressDisplay {
     let total: Int
     let label: String
+    let unit: String
     let isTerminal: Bool
     let enabled: Bool
     private let start = ContinuousClock.now
     private var lastPrint = ContinuousClock.now
     private var startCount: Int
 
-    init(total: Int, startingAt done: Int, label: String, enabled: Bool) {
+    /// A display of `total` items from `done`, in units named `unit` (per second), shown only
+    /// when `enabled` (rank 0).
+    public init(total: Int, startingAt done: Int = 0, label: String, unit: String = "ex", enabled: Bool) {
         self.total = total
         self.label = label
+        self.unit = unit
         self.enabled = enabled
         startCount = done
         isTerminal = isatty(STDERR_FILENO) != 0
@@ -23,8 +27,8 @@ final class Progress {
 
     private var elapsed: Double { (ContinuousClock.now - start) / .seconds(1) }
 
-    /// Updates the display after `done` of `total` units; `rate` is units per second.
-    func update(done: Int, unitsPerItem: Int, message: String) {
+    /// Updates the display after `done` of `total` items of `unitsPerItem` units each.
+    public func update(done: Int, unitsPerItem: Int = 1, message: String = "") {
         guard enabled else { return }
         let now = ContinuousClock.now
         let interval: Duration = isTerminal ? .milliseconds(200) : .seconds(15)
@@ -33,8 +37,9 @@ final class Progress {
         let rate = Double((done - startCount) * unitsPerItem) / max(elapsed, 1e-9)
         let remaining = rate > 0 ? Double((total - done) * unitsPerItem) / rate : 0
         let fraction = Double(done) / Double(max(total, 1))
-        let eta = Progress.clock(remaining)
-        let line = "\(label) \(done)/\(total) \(Int(fraction * 100))% \(Int(rate)) ex/s ETA \(eta) \(message)"
+        let eta = ProgressDisplay.clock(remaining)
+        let line =
+            "\(label) \(done)/\(total) \(Int(fraction * 100))% \(Int(rate)) \(unit)/s ETA \(eta) \(message)"
         if isTerminal {
             let width = 24
             let filled = Int(fraction * Double(width))
