@@ -7,6 +7,7 @@
 // the newest unfinished generation with the same settings from its next checkpoint.
 
 import Cluster
+import Datasets
 import Foundation
 import Runs
 import Storage
@@ -34,6 +35,9 @@ public final class InfluenceIndexBuilder {
     public var resume = false
     /// Show progress with ETA on stderr (rank 0, over its own share).
     public var showsProgress = true
+    /// The memory a rank may hold in gradients at once (bytes); examples are computed and written
+    /// in chunks that fit.
+    public var maxMemoryBytes = 2 << 30
     /// Messages from rank 0.
     public var log: (String) -> Void = { print($0) }
 
@@ -85,16 +89,24 @@ public final class InfluenceIndexBuilder {
                 Double(info.learningRate) * Double(info.batchSize) * Double(step - previousStep)
                 / Double(count)
             previousStep = step
-            let computer = GradientComputer(
+            var computer = GradientComputer(
                 model: model, config: config, settings: settings, checkpointStep: step)
-            let gradients = computer.gradients(data.train, indices: Array(mine)) { done in
-                display.update(done: position * mine.count + done, message: "checkpoint \(step)")
-            }
+            // Gradients are computed and written a chunk of examples at a time, sized so that a
+            // chunk (with its copies) fits in the memory budget.
+            let chunk = try chunkSize(computer, data.train, first: mine.lowerBound)
+            computer.settings.batchSize = min(settings.batchSize, chunk)
             let folder = "gradients/gen-\(generation)/ckpt-\(step)"
             try makeDirectories("\(run.path)/\(folder)")
             try GradientShard.write(
-                gradients, to: "\(run.path)/\(folder)/rank-\(communicator.rank).h5", settings: settings,
-                checkpointStep: step, eta: eta, config: config.yaml)
+                to: "\(run.path)/\(folder)/rank-\(communicator.rank).h5", settings: settings,
+                checkpointStep: step, eta: eta, config: config.yaml, examples: mine,
+                labels: mine.map { data.train.labels[$0] }, chunk: chunk
+            ) { rows in
+                let done = (rows.first ?? mine.lowerBound) - mine.lowerBound
+                return computer.gradients(data.train, indices: rows) { within in
+                    display.update(done: position * mine.count + done + within, message: "checkpoint \(step)")
+                }
+            }
             try communicator.barrier()
             let seconds = (clock.now - started) / .seconds(1)
             let shards = (0..<communicator.size).map { rank in
@@ -108,9 +120,9 @@ public final class InfluenceIndexBuilder {
                 log(
                     String(
                         format:
-                            "checkpoint %d (%d of %d): %d examples × %d draws in %.1f s (%.0f examples/s per rank), η = %.4g",
+                            "checkpoint %d (%d of %d): %d examples × %d draws in %.1f s (%.0f examples/s per rank), η = %.4g, %@ on rank 0",
                         step, progress.completed.count, steps.count, count, settings.samples, seconds,
-                        Double(mine.count) / max(seconds, 1e-9), eta))
+                        Double(mine.count) / max(seconds, 1e-9), eta, peakMemoryText()))
             }
         }
         let manifest = IndexManifest(
@@ -124,6 +136,24 @@ public final class InfluenceIndexBuilder {
         }
         try communicator.barrier()
         return manifest
+    }
+
+    /// Examples per chunk: a third of the budget over one example's stored floats (a chunk's
+    /// gradients, their concatenation and the backward pass's activations live at once).
+    private func chunkSize(_ computer: GradientComputer, _ set: ImageDataset, first: Int) throws -> Int {
+        guard first < set.count else { return 1 }
+        let one = computer.gradients(set, indices: [first])
+        let floats =
+            one.vectors.map { $0.count }
+            ?? one.factors.reduce(0) { $0 + $1.inputs.count + $1.outputGradients.count }
+        let chunk = maxMemoryBytes / 3 / max(floats * MemoryLayout<Float>.stride, 1)
+        guard chunk >= 1 else {
+            throw ConfigError.badValue(
+                path: "--max-memory", key: "bytes", value: "\(maxMemoryBytes)",
+                expected:
+                    "at least \(3 * floats * MemoryLayout<Float>.stride) bytes (three examples' gradients)")
+        }
+        return chunk
     }
 
     private func progressPath(_ generation: Int) -> String {

@@ -81,6 +81,16 @@ public final class InfluenceQuery {
     public var log: (String) -> Void = { print($0) }
     /// Show progress with ETA on stderr (rank 0, over its own shards).
     public var showsProgress = true
+    /// The memory a rank may hold in training gradients at once (bytes); shards are read in
+    /// blocks of rows that fit.
+    public var maxMemoryBytes = 2 << 30
+
+    /// Row blocks of a shard that fit a third of the memory budget (the rows, their products and
+    /// the running sums).
+    func chunks(_ reader: GradientShardReader) -> [Range<Int>] {
+        let rows = max(1, maxMemoryBytes / 3 / max(reader.floatsPerExample * MemoryLayout<Float>.stride, 1))
+        return stride(from: 0, to: reader.count, by: rows).map { $0..<min($0 + rows, reader.count) }
+    }
 
     /// A query runner for `run`.
     public init(run: RunDirectory, communicator: any Communicator) {
@@ -141,13 +151,16 @@ public final class InfluenceQuery {
                 display.update(
                     done: position * shardsPerCheckpoint + number, message: "checkpoint \(checkpoint.step)")
                 let path = "\(run.path)/\(shard.file)"
-                let train = try GradientShard.read(path, expecting: manifest.expectation(checkpoint, shard))
-                try InfluenceQuery.checkCompatible(train, test, path: path)
-                scores.add(train.dotProducts(with: test) * eta, rows: train.indices, labels: train.labels)
-                if score != .tracin {
-                    scores.addSelf(train.squaredNorms().map { $0 * eta }, rows: train.indices)
+                let reader = try GradientShardReader(path, expecting: manifest.expectation(checkpoint, shard))
+                for rows in chunks(reader) {
+                    let train = try reader.gradients(rows)
+                    try InfluenceQuery.checkCompatible(train, test, path: path)
+                    scores.add(train.dotProducts(with: test) * eta, rows: train.indices, labels: train.labels)
+                    if score != .tracin {
+                        scores.addSelf(train.squaredNorms().map { $0 * eta }, rows: train.indices)
+                    }
                 }
-                pairs += train.count * tests
+                pairs += reader.count * tests
             }
         }
         display.update(done: manifest.checkpoints.count * shardsPerCheckpoint)
@@ -183,9 +196,9 @@ public final class InfluenceQuery {
         log(
             String(
                 format:
-                    "scored %d test × %d train examples over %d checkpoint(s) by %@ in %.1f s (%.3g pairs/s); wrote %@",
+                    "scored %d test × %d train examples over %d checkpoint(s) by %@ in %.1f s (%.3g pairs/s, %@ on rank 0); wrote %@",
                 tests, manifest.trainCount, manifest.checkpoints.count, score.rawValue, seconds,
-                totalPairs[0] / max(seconds, 1e-9), "\(run.path)/influence.json"))
+                totalPairs[0] / max(seconds, 1e-9), peakMemoryText(), "\(run.path)/influence.json"))
         for hub in hubs {
             log(
                 String(
@@ -205,11 +218,14 @@ public final class InfluenceQuery {
         var labels: [Int: Int64] = [:]
         for checkpoint in manifest.checkpoints {
             for shard in myShards(checkpoint) {
-                let train = try GradientShard.read(
+                let reader = try GradientShardReader(
                     "\(run.path)/\(shard.file)", expecting: manifest.expectation(checkpoint, shard))
-                for (row, norm) in train.squaredNorms().enumerated() {
-                    values[train.indices[row], default: 0] += Float(checkpoint.eta) * norm
-                    labels[train.indices[row]] = train.labels[row]
+                for rows in chunks(reader) {
+                    let train = try reader.gradients(rows)
+                    for (row, norm) in train.squaredNorms().enumerated() {
+                        values[train.indices[row], default: 0] += Float(checkpoint.eta) * norm
+                        labels[train.indices[row]] = train.labels[row]
+                    }
                 }
             }
         }

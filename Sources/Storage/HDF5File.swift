@@ -109,7 +109,7 @@ public final class HDF5File {
         }
     }
 
-    private func writeDataset(
+    func writeDataset(
         _ name: String, type: ElementType, shape: [Int], chunk: [Int]?, compress: Bool,
         data: UnsafeRawPointer?
     ) throws {
@@ -131,7 +131,7 @@ public final class HDF5File {
             handle, name, type.memoryType, space, vaekit_h5p_default(), properties, vaekit_h5p_default())
         guard dataset >= 0 else { throw StorageError.writeFailed(path: path, object: name) }
         defer { H5Dclose(dataset) }
-        if shape.reduce(1, *) > 0 {
+        if let data, shape.reduce(1, *) > 0 {
             guard
                 H5Dwrite(
                     dataset, type.memoryType, vaekit_h5s_all(), vaekit_h5s_all(), vaekit_h5p_default(), data)

@@ -35,6 +35,8 @@ struct IndexCommand: ParsableCommand {
     @Flag(help: "Continue the newest unfinished build with the same settings from its next checkpoint.")
     var resume = false
 
+    @OptionGroup var memory: MemoryOptions
+
     func run() throws {
         try withRanks(blasThreads: .onePerRankWhenShared, record: folder.directory) { communicator in
             guard let gradientMode = GradientMode(rawValue: mode) else {
@@ -62,6 +64,7 @@ struct IndexCommand: ParsableCommand {
                 builder.checkpointSteps = steps.compactMap { $0 }
             }
             builder.resume = resume
+            builder.maxMemoryBytes = try memory.bytes()
             builder.log = { communicator.isCoordinator ? print($0) : () }
             let manifest = try builder.build()
             if communicator.isCoordinator {

@@ -28,6 +28,8 @@ struct QueryCommand: ParsableCommand {
     @Flag(name: .customLong("self"), help: "Also compute the self-influence of every training example.")
     var selfInfluence = false
 
+    @OptionGroup var memory: MemoryOptions
+
     func run() throws {
         try withRanks(blasThreads: .onePerRankWhenShared, record: folder.directory) { communicator in
             guard test != nil || selfInfluence else {
@@ -36,6 +38,7 @@ struct QueryCommand: ParsableCommand {
             guard top >= 1 else { throw ValidationError("--top must be ≥ 1") }
             let query = InfluenceQuery(run: folder.directory, communicator: communicator)
             query.log = { communicator.isCoordinator ? print($0) : () }
+            query.maxMemoryBytes = try memory.bytes()
             if let test { try query.query(try ExampleSpec(test), top: top, score: score) }
             if selfInfluence { try query.selfInfluence() }
         }

@@ -5,6 +5,7 @@
 
 import ArgumentParser
 import Cluster
+import Foundation
 import Runs
 import TensorCore
 
@@ -51,4 +52,22 @@ struct RunOptions: ParsableArguments {
 
     /// The folder.
     var directory: RunDirectory { RunDirectory(runFolder) }
+}
+
+/// `--max-memory SIZE`: the memory a rank may hold in gradients at once.
+struct MemoryOptions: ParsableArguments {
+    @Option(help: "Memory per rank for gradients: 2G, 512M, or MiB (default 2G); work is chunked to fit.")
+    var maxMemory = "2G"
+
+    /// The budget in bytes.
+    func bytes() throws -> Int {
+        let text = maxMemory.trimmingCharacters(in: .whitespaces).uppercased()
+        let units: [Character: Int] = ["K": 1 << 10, "M": 1 << 20, "G": 1 << 30]
+        let (digits, unit) =
+            text.last.flatMap { units[$0] }.map { (String(text.dropLast()), $0) } ?? (text, 1 << 20)
+        guard let value = Double(digits), value > 0, value * Double(unit) < 1e15 else {
+            throw ValidationError("--max-memory \(maxMemory): expected a size such as 2G, 512M or 1024 (MiB)")
+        }
+        return Int(value * Double(unit))
+    }
 }

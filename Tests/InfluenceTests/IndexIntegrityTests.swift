@@ -26,13 +26,14 @@ import VAEKitTestSupport
         return copy
     }
 
-    func build(_ run: RunDirectory, resume: Bool = false, ranks: Int = 1) throws -> IndexManifest {
+    func build(_ run: RunDirectory, resume: Bool = false, memory: Int = 2 << 30) throws -> IndexManifest {
         var settings = InfluenceSettings()
         settings.mode = .projected
         settings.samples = 2
         settings.projectionDimension = 16
         let builder = InfluenceIndexBuilder(run: run, settings: settings, communicator: LocalCommunicator())
         builder.resume = resume
+        builder.maxMemoryBytes = memory
         builder.log = { _ in }
         builder.showsProgress = false
         return try builder.build()
@@ -165,6 +166,38 @@ import VAEKitTestSupport
         #expect(
             try build(run, resume: true).checkpoints.first?.shards.first?.file.hasPrefix("gradients/gen-3/")
                 == true)
+    }
+
+    @Test(arguments: [GradientMode.projected, .factors])
+    func boundedMemoryWritesAndReadsInChunksToTheSameScores(_ mode: GradientMode) throws {
+        var settings = InfluenceSettings()
+        settings.mode = mode
+        settings.samples = 2
+        settings.projectionDimension = 16
+        func index(_ run: RunDirectory, memory: Int) throws -> [TestInfluence] {
+            let builder = InfluenceIndexBuilder(
+                run: run, settings: settings, communicator: LocalCommunicator())
+            builder.log = { _ in }
+            builder.showsProgress = false
+            builder.maxMemoryBytes = memory
+            try builder.build()
+            let query = InfluenceQuery(run: run, communicator: LocalCommunicator())
+            query.log = { _ in }
+            query.showsProgress = false
+            query.maxMemoryBytes = memory
+            return try query.query(try ExampleSpec("test:0-4"), top: 5)
+        }
+        let whole = try index(try copyOfTheRun("whole-\(mode)"), memory: 2 << 30)
+        // A budget of a few examples' gradients: the shard is written and read ~30 rows at a time.
+        let floats = mode == .projected ? 2 * 16 * 4 : 2 * (36 + 12 + 12 + 3 + 3 + 12 + 12 + 36) * 2
+        let chunked = try index(try copyOfTheRun("chunked-\(mode)"), memory: 90 * floats * 4)
+        for (a, b) in zip(whole, chunked) {
+            #expect(a.proponents.map(\.index) == b.proponents.map(\.index))
+            for (x, y) in zip(a.proponents, b.proponents) {
+                #expect(abs(x.score - y.score) <= 1e-5 * max(1, abs(x.score)))
+            }
+        }
+        #expect(throws: ConfigError.self) { try index(try copyOfTheRun("tiny-\(mode)"), memory: 16) }
     }
 
     @Test func selfInfluenceCountsEveryExampleOnce() throws {
