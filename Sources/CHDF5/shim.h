@@ -20,6 +20,15 @@ static inline unsigned vaekit_h5f_acc_rdwr(void) { return H5F_ACC_RDWR; }
 static inline size_t vaekit_h5t_variable(void) { return H5T_VARIABLE; }
 static inline hid_t vaekit_h5e_default(void) { return H5E_DEFAULT; }
 static inline hid_t vaekit_h5s_scalar_space(void) { return H5Screate(H5S_SCALAR); }
+// IEEE half precision, little endian (as h5py builds it; h5py and numpy read it as float16).
+// HDF5 converts Float32 memory buffers to and from it. The caller closes the type.
+static inline hid_t vaekit_h5t_ieee_f16le(void) {
+    hid_t type = H5Tcopy(H5T_IEEE_F32LE);
+    H5Tset_fields(type, 15, 10, 5, 0, 10);
+    H5Tset_size(type, 2);
+    H5Tset_ebias(type, 15);
+    return type;
+}
 // Turns off HDF5's printing of error stacks: VAEKit reports errors itself.
 static inline void vaekit_h5_silence_errors(void) { H5Eset_auto2(H5E_DEFAULT, NULL, NULL); }
 #endif

@@ -12,6 +12,14 @@ public enum GradientMode: String, Sendable, CaseIterable {
     case dense
 }
 
+/// How projected and dense vectors are stored (factors are always Float32).
+public enum GradientStorage: String, Sendable, CaseIterable {
+    /// Four bytes a number.
+    case float32
+    /// IEEE half precision: half the disk and reads; values keep 11 significant bits.
+    case float16
+}
+
 /// What the index computes, fixed for all checkpoints of one index.
 public struct InfluenceSettings: Equatable, Sendable {
     /// Representation.
@@ -24,6 +32,8 @@ public struct InfluenceSettings: Equatable, Sendable {
     public var projectionSeed: UInt64 = 0x7AC1
     /// Examples per batched backward pass.
     public var batchSize = 64
+    /// Storage of projected and dense vectors.
+    public var storage = GradientStorage.float32
 
     /// Defaults.
     public init() {}

@@ -49,7 +49,10 @@ public enum GradientShard {
             while start < count {
                 let rows = Array(examples.dropFirst(start).prefix(max(1, chunk)))
                 let gradients = try compute(rows)
-                if start == 0 { try createDatasets(file, like: gradients, count: count, mode: settings.mode) }
+                if start == 0 {
+                    try createDatasets(
+                        file, like: gradients, count: count, mode: settings.mode, storage: settings.storage)
+                }
                 if let vectors = gradients.vectors {
                     try file.writeRows(settings.mode == .dense ? "/dense" : "/projected", vectors, at: start)
                 }
@@ -67,6 +70,7 @@ public enum GradientShard {
             try file.setAttribute("samples", Int64(settings.samples))
             try file.setAttribute("projection_seed", Int64(bitPattern: settings.projectionSeed))
             try file.setAttribute("projection_dimension", Int64(settings.projectionDimension))
+            try file.setAttribute("storage", settings.storage.rawValue)
             try file.setAttribute("config", config)
         }
     }
@@ -77,15 +81,15 @@ public enum GradientShard {
 
     /// The shard's datasets, sized for `count` examples from the first chunk's shapes.
     private static func createDatasets(
-        _ file: HDF5File, like gradients: ExampleGradients, count: Int, mode: GradientMode
-    )
-        throws
-    {
+        _ file: HDF5File, like gradients: ExampleGradients, count: Int, mode: GradientMode,
+        storage: GradientStorage
+    ) throws {
         if let vectors = gradients.vectors {
             let width = vectors.shape[1]
             try file.createFloats(
                 mode == .dense ? "/dense" : "/projected", shape: [count, width],
-                chunk: [min(max(count, 1), max(1, (1 << 20) / max(width, 1))), width])
+                chunk: [min(max(count, 1), max(1, (1 << 20) / max(width, 1))), width],
+                half: storage == .float16)
         }
         for (position, factor) in gradients.factors.enumerated() {
             let group = layerGroup(position, factor.layer)
@@ -167,6 +171,10 @@ public struct GradientShardReader {
                     "(\(settings.projectionSeed), \(settings.projectionDimension))",
                     "(\(seed), \(dimension))")
             }
+        }
+        let storage = (try? file.stringAttribute("storage")) ?? "float32"
+        guard storage == settings.storage.rawValue else {
+            throw mismatch("storage", settings.storage.rawValue, storage)
         }
         let indices = try file.readInt64s("/example_index").values.map { Int($0) }
         guard indices == Array(expected.examples) else {

@@ -53,11 +53,14 @@ public struct IndexManifest: Codable, Equatable, Sendable {
     public var checkpoints: [Checkpoint]
     /// Code version.
     public var codeVersion: String
+    /// Storage of projected and dense vectors (`float32` when absent).
+    public var storage: String?
 
     /// The settings the index was built with.
     public var settings: InfluenceSettings {
         var settings = InfluenceSettings()
         settings.mode = GradientMode(rawValue: mode) ?? .projected  // `validate` refuses other modes
+        settings.storage = GradientStorage(rawValue: storage ?? "float32") ?? .float32
         settings.samples = samples
         settings.projectionSeed = projectionSeed
         settings.projectionDimension = projectionDimension
@@ -100,6 +103,9 @@ public struct IndexManifest: Codable, Equatable, Sendable {
             throw fail(
                 "mode '\(mode)' is not one of \(GradientMode.allCases.map(\.rawValue).joined(separator: ", "))"
             )
+        }
+        guard GradientStorage(rawValue: storage ?? "float32") != nil else {
+            throw fail("storage '\(storage ?? "")' is not float32 or float16")
         }
         guard samples >= 1, projectionDimension >= 1, trainCount >= 0, worldSize >= 1 else {
             throw fail("samples, projectionDimension and worldSize must be ≥ 1 and trainCount ≥ 0")

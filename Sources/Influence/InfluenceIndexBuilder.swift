@@ -21,6 +21,7 @@ struct IndexBuildProgress: Codable, Equatable {
     var trainCount: Int
     var worldSize: Int
     var steps: [Int]
+    var storage: String
     var completed: [IndexManifest.Checkpoint]
 }
 
@@ -56,6 +57,11 @@ public final class InfluenceIndexBuilder {
         let loaded = try LoadedRun(run, checkpoint: .none, communicator: communicator)
         let (config, data, model) = (loaded.config, loaded.data, try loaded.model)
         try GradientComputer.checkSupported(model.objective)
+        if settings.storage == .float16 && settings.mode == .factors {
+            throw ConfigError.badValue(
+                path: "--storage", key: "storage", value: "float16",
+                expected: "float32 in factors mode (float16 is for projected and dense)")
+        }
         let steps = (checkpointSteps ?? run.checkpointSteps()).sorted()
         for step in steps { _ = try run.existingCheckpointPath(step: step) }
         if Set(steps).count != steps.count {
@@ -71,8 +77,7 @@ public final class InfluenceIndexBuilder {
         var progress = IndexBuildProgress(
             mode: settings.mode.rawValue, samples: settings.samples, projectionSeed: settings.projectionSeed,
             projectionDimension: settings.projectionDimension, trainCount: count,
-            worldSize: communicator.size,
-            steps: steps, completed: [])
+            worldSize: communicator.size, steps: steps, storage: settings.storage.rawValue, completed: [])
         let generation = try chooseGeneration(&progress)
         let mine = loaded.trainShare
         let clock = ContinuousClock()
@@ -85,9 +90,8 @@ public final class InfluenceIndexBuilder {
             let started = clock.now
             guard let info = try loaded.load(.step(step)) else { continue }
             // η_c: the training this checkpoint stands for, since the previous indexed one.
-            let eta =
-                Double(info.learningRate) * Double(info.batchSize) * Double(step - previousStep)
-                / Double(count)
+            let trained = Double(info.batchSize * (step - previousStep)) / Double(count)
+            let eta = Double(info.learningRate) * trained
             previousStep = step
             var computer = GradientComputer(
                 model: model, config: config, settings: settings, checkpointStep: step)
@@ -129,7 +133,7 @@ public final class InfluenceIndexBuilder {
             format: IndexManifest.format, mode: settings.mode.rawValue, samples: settings.samples,
             projectionSeed: settings.projectionSeed, projectionDimension: settings.projectionDimension,
             trainCount: count, worldSize: communicator.size, checkpoints: progress.completed,
-            codeVersion: vaekitVersion)
+            codeVersion: vaekitVersion, storage: settings.storage.rawValue)
         if communicator.isCoordinator {
             try AtomicFile.writeJSON(manifest, to: IndexManifest.path(run))
             try removeGenerations(except: generation)

@@ -6,9 +6,11 @@ import CHDF5
 import TensorCore
 
 extension HDF5File {
-    /// Creates a Float32 dataset of `shape` (chunked by `chunk`) without writing values.
-    public func createFloats(_ name: String, shape: [Int], chunk: [Int]? = nil) throws {
-        try writeDataset(name, type: .float32, shape: shape, chunk: chunk, compress: false, data: nil)
+    /// Creates a float dataset of `shape` (chunked by `chunk`), stored as Float32 or, with
+    /// `half`, IEEE half precision, without writing values; rows are written from Float32.
+    public func createFloats(_ name: String, shape: [Int], chunk: [Int]? = nil, half: Bool = false) throws {
+        try writeDataset(
+            name, type: half ? .float16 : .float32, shape: shape, chunk: chunk, compress: false, data: nil)
     }
 
     /// Writes `rows: [n, …]` into rows `first ..< first + n` of the Float32 dataset `name`.
@@ -31,10 +33,12 @@ extension HDF5File {
         }
     }
 
-    /// Reads rows `range` of the Float32 dataset `name` as `[range.count, …]`.
+    /// Reads rows `range` of the float dataset `name` (Float32 or half) as Float32 `[range.count, …]`.
     public func readRows(_ name: String, _ range: Range<Int>) throws -> Tensor {
         let (shape, type) = try describe(name)
-        guard type == .float32, let rows = shape.first, range.lowerBound >= 0, range.upperBound <= rows else {
+        guard type == .float32 || type == .float16, let rows = shape.first, range.lowerBound >= 0,
+            range.upperBound <= rows
+        else {
             throw StorageError.wrongShape(
                 path: path, object: name, expected: "Float32 with at least \(range.upperBound) rows",
                 found: shape)

@@ -99,10 +99,12 @@ public final class HDF5File {
     /// Element types stored by VAEKit.
     public enum ElementType: String, Sendable {
         case float32, int64, uint8
+        /// IEEE half precision in the file, read and written as Float32 in memory.
+        case float16
 
         var memoryType: hid_t {
             switch self {
-            case .float32: return vaekit_h5t_native_float()
+            case .float32, .float16: return vaekit_h5t_native_float()
             case .int64: return vaekit_h5t_native_int64()
             case .uint8: return vaekit_h5t_native_uint8()
             }
@@ -127,8 +129,10 @@ public final class HDF5File {
             H5Pset_chunk(properties, Int32(chunkDims.count), &chunkDims)
             if compress { H5Pset_deflate(properties, 4) }
         }
+        let fileType = type == .float16 ? vaekit_h5t_ieee_f16le() : type.memoryType
+        defer { if type == .float16 { H5Tclose(fileType) } }
         let dataset = H5Dcreate2(
-            handle, name, type.memoryType, space, vaekit_h5p_default(), properties, vaekit_h5p_default())
+            handle, name, fileType, space, vaekit_h5p_default(), properties, vaekit_h5p_default())
         guard dataset >= 0 else { throw StorageError.writeFailed(path: path, object: name) }
         defer { H5Dclose(dataset) }
         if let data, shape.reduce(1, *) > 0 {
@@ -189,6 +193,7 @@ public final class HDF5File {
         let size = H5Tget_size(fileType)
         var type: ElementType?
         if typeClass == H5T_FLOAT && size == 4 { type = .float32 }
+        if typeClass == H5T_FLOAT && size == 2 { type = .float16 }
         if typeClass == H5T_INTEGER && size == 8 && H5Tget_sign(fileType) == H5T_SGN_2 { type = .int64 }
         if typeClass == H5T_INTEGER && size == 1 && H5Tget_sign(fileType) == H5T_SGN_NONE { type = .uint8 }
         return (dims.prefix(rank).map { Int($0) }, type)

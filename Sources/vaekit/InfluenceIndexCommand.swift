@@ -35,6 +35,9 @@ struct IndexCommand: ParsableCommand {
     @Flag(help: "Continue the newest unfinished build with the same settings from its next checkpoint.")
     var resume = false
 
+    @Option(help: "Storage of projected and dense vectors: float32, or float16 (half the size).")
+    var storage = "float32"
+
     @OptionGroup var memory: MemoryOptions
 
     func run() throws {
@@ -51,6 +54,10 @@ struct IndexCommand: ParsableCommand {
             settings.projectionDimension = projectionDimension
             settings.projectionSeed = projectionSeed
             settings.batchSize = batchSize
+            guard let storage = GradientStorage(rawValue: storage) else {
+                throw ValidationError("--storage \(self.storage): expected float32 or float16")
+            }
+            settings.storage = storage
             let builder = InfluenceIndexBuilder(
                 run: folder.directory, settings: settings, communicator: communicator)
             if let checkpoints {

@@ -39,6 +39,9 @@ struct ProjectionBenchCommand: ParsableCommand {
     @Option(help: "Write the correlations as JSON here.")
     var json: String?
 
+    @Flag(help: "Round the projected vectors to float16, as `influence index --storage float16` stores them.")
+    var float16 = false
+
     @Option(help: "Training examples per batch of gradients (bounds memory).")
     var chunk = 5000
 
@@ -75,12 +78,22 @@ struct ProjectionBenchCommand: ParsableCommand {
                 settings.projectionSeed = projectionSeed
                 let computer = GradientComputer(
                     model: model, config: config, settings: settings, checkpointStep: step)
+                // The stored side (training vectors) in the index's precision; queries stay Float32.
+                let stored = { (gradients: ExampleGradients) -> ExampleGradients in
+                    guard mode == .projected, float16, let vectors = gradients.vectors else {
+                        return gradients
+                    }
+                    var rounded = gradients
+                    rounded.vectors = Tensor(
+                        shape: vectors.shape, scalars: vectors.scalars.map { Float(Float16($0)) })
+                    return rounded
+                }
                 let test = computer.gradients(queries, indices: testIndices)
                 sums[mode]?.addTest(test.squaredNorms(), eta: eta)
                 var start = 0
                 while start < trainCount {
                     let indices = Array(start..<min(start + chunk, trainCount))
-                    let gradients = computer.gradients(data.train, indices: indices)
+                    let gradients = stored(computer.gradients(data.train, indices: indices))
                     sums[mode]?.addTrain(
                         gradients.dotProducts(with: test), norms: gradients.squaredNorms(), first: start,
                         eta: eta)
@@ -94,7 +107,7 @@ struct ProjectionBenchCommand: ParsableCommand {
             "tests": testIndices.count,
         ]
         print(
-            "projected (D = \(projectionDimension)) vs exact influence, S = \(samples), \(steps.count) checkpoint(s), "
+            "projected (D = \(projectionDimension)\(float16 ? ", stored as float16" : "")) vs exact influence, S = \(samples), \(steps.count) checkpoint(s), "
                 + "\(trainCount) train × \(testIndices.count) test:")
         for score in InfluenceScore.allCases {
             let pairs = testIndices.indices.map {

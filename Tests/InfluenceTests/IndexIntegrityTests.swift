@@ -200,6 +200,42 @@ import VAEKitTestSupport
         #expect(throws: ConfigError.self) { try index(try copyOfTheRun("tiny-\(mode)"), memory: 16) }
     }
 
+    @Test func float16StorageHalvesTheVectorsAndKeepsTheScores() throws {
+        var settings = InfluenceSettings()
+        settings.samples = 2
+        settings.projectionDimension = 64
+        func index(_ storage: GradientStorage) throws -> (RunDirectory, [TestInfluence]) {
+            let run = try copyOfTheRun("storage-\(storage)")
+            settings.storage = storage
+            let builder = InfluenceIndexBuilder(
+                run: run, settings: settings, communicator: LocalCommunicator())
+            builder.log = { _ in }
+            builder.showsProgress = false
+            try builder.build()
+            return (run, try query(run))
+        }
+        let (single, full) = try index(.float32)
+        let (half, rounded) = try index(.float16)
+        let path = { (run: RunDirectory) in
+            "\(run.path)/\(try IndexManifest.load(run).checkpoints[0].shards[0].file)"
+        }
+        let shard = try HDF5File.open(try path(half))
+        #expect(try shard.describe("/projected").type == .float16)
+        #expect(try shard.stringAttribute("storage") == "float16")
+        let bytes = { (file: String) in
+            ((try? FileManager.default.attributesOfItem(atPath: file))?[.size] as? Int) ?? 0
+        }
+        #expect(bytes(try path(half)) < bytes(try path(single)) * 3 / 4)
+        for (a, b) in zip(full, rounded) {
+            for (x, y) in zip(a.proponents, b.proponents) where x.index == y.index {
+                #expect(abs(x.score - y.score) <= 2e-3 * max(abs(x.score), 1e-6))
+            }
+        }
+        // A manifest that claims float32 for float16 shards is refused by the shard check.
+        try editManifest(half) { $0["storage"] = "float32" }
+        expectRefusal(half, naming: ["storage", "float16"], "storage mismatch")
+    }
+
     @Test func selfInfluenceCountsEveryExampleOnce() throws {
         let run = try copyOfTheRun()
         _ = try build(run)

@@ -130,6 +130,14 @@ for ranks in 1 2; do
 done
 check "lds on 2 ranks equals 1 rank" /usr/bin/python3 -c \
     "import json,sys; a=json.load(open('$work/lds-1.json')); b=json.load(open('$work/lds-2.json')); print([(x['score'],x['mode'],round(x['lds'],3)) for x in a]); sys.exit(any(abs(x['lds']-y['lds'])>1e-9 or x['score']!=y['score'] for x,y in zip(a,b)) or len(a)!=6)"
+# float16 storage, readable by h5py as numpy float16; a bounded-memory query agrees with the full one.
+cp -r "$work/run" "$work/half" && rm -rf "$work/half/gradients"
+check "influence index --storage float16 --max-memory 1M" $vaekit influence index --run "$work/half" --mode projected \
+    --samples 2 --checkpoints 8,16 --storage float16 --max-memory 1M
+check "h5py reads the float16 shard" /usr/bin/python3 -c \
+    "import glob,h5py,sys; f=h5py.File(sorted(glob.glob('$work/half/gradients/gen-*/ckpt-8/rank-0.h5'))[0]); d=f['projected']; print(d.dtype, d.shape); sys.exit(str(d.dtype)!='float16' or d.shape[0]!=512)"
+check "influence query with a 1M budget" $vaekit influence query --run "$work/half" --test test:0-4 --top 5 --max-memory 1M
+refuses "float16 factors" "float16 is for projected and dense" $vaekit influence index --run "$work/half" --mode factors --storage float16
 refuses "query without an index" "no gradient index" $vaekit influence query --run "$work/launcher" --test test:0
 refuses "bad --test spec" "test:LIST or train:LIST" $vaekit influence query --run "$work/influence-1" --test val:3
 
