@@ -5,5 +5,5 @@ import ArgumentParser
 struct ExperimentCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "experiment", abstract: "The seed papers' synthetic experiments.",
-        subcommands: [HVAEGaussianCommand.self, DatamodelingCommand.self])
+        subcommands: [HVAEGaussianCommand.self, DatamodelingCommand.self, SelfInfluenceCommand.self])
 }
