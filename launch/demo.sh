@@ -72,6 +72,7 @@ if newer "$run/influence.json" "$run/gradients/manifest.json" && [ -f "$run/self
     echo "influence.json is up to date"
 else
     "${mpi[@]}" $vaekit influence query --run "$run" --test test:0-99 --top 10 --self
+    $vaekit experiment self-influence --run "$run"
 fi
 
 stage 6/7 "OOD: Likelihood Regret and baselines, 200 images per set"

@@ -299,6 +299,34 @@ extension RunReport {
         out += "<p>Σ_c η_c ‖∇ℓ_c(x)‖² of all \(summary.count) training examples (mode "
         out += "<code>\(summary.mode.htmlEscaped)</code>); median \(cell(summary.median, decimals: 2)). "
         out += "High values flag unusual or hard examples, low values prototypical ones.</p>"
+        if let analysis = summary.analysis {
+            out +=
+                SVGChart(
+                    title: "Self-influence against training loss", xLabel: "−ELBO (nats)",
+                    yLabel: "self-influence",
+                    series: [
+                        ChartSeries(
+                            label: "training examples", points: analysis.points.map { ($0[0], $0[1]) },
+                            dots: true)
+                    ]
+                ).svg
+            out += String(
+                format:
+                    "<p>Spearman correlation with the training loss %.3f and with the latent norm ‖μ‖ %.3f "
+                    + "over all %d training examples (%d plotted).", analysis.spearmanLoss,
+                analysis.spearmanLatentNorm, summary.count, analysis.points.count)
+            if let norm = analysis.meanProponentLatentNorm {
+                out += String(
+                    format:
+                        " Top-10 proponents (%@) have mean ‖μ‖ %.2f against %.2f for all training examples.",
+                    (analysis.proponentScore ?? "tracin").htmlEscaped, norm, analysis.meanLatentNorm)
+            }
+            out += "</p>"
+        } else {
+            out += RunReport.missing(
+                "No self-influence analysis yet.",
+                command: "vaekit experiment self-influence --run \(run.path)")
+        }
         out += "<h3>Highest</h3>"
         out += RunReport.exampleStrip(
             summary.highest.prefix(10).map { ($0.index, Double($0.score)) }, set: data.train, prefix: "train")

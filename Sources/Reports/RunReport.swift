@@ -99,6 +99,23 @@ public struct InfluenceSection: Codable, Sendable {
     public var index: IndexManifest?
 }
 
+/// Self-influence against training loss and latent norm (self-influence-analysis.json), with at
+/// most 2,000 evenly spaced training examples kept for the scatter plot.
+public struct SelfInfluenceAnalysisSummary: Codable, Sendable {
+    /// Spearman(self-influence, −ELBO).
+    public var spearmanLoss: Double
+    /// Spearman(self-influence, ‖μ‖).
+    public var spearmanLatentNorm: Double
+    /// Mean ‖μ‖ of all training examples.
+    public var meanLatentNorm: Double
+    /// Mean ‖μ‖ of the queries' top-10 proponents.
+    public var meanProponentLatentNorm: Double?
+    /// The score of those proponents.
+    public var proponentScore: String?
+    /// (−ELBO, self-influence) of the plotted examples.
+    public var points: [[Double]]
+}
+
 /// The extremes and summary statistics of self-influence.
 public struct SelfInfluenceSummary: Codable, Sendable {
     /// Gradient mode.
@@ -113,6 +130,8 @@ public struct SelfInfluenceSummary: Codable, Sendable {
     public var highest: [Influence]
     /// Least.
     public var lowest: [Influence]
+    /// Against training loss and latent norm, when `vaekit experiment self-influence` ran.
+    public var analysis: SelfInfluenceAnalysisSummary?
 }
 
 /// `report.json`.
@@ -227,12 +246,25 @@ extension RunReport {
         let selfReport = try decode(SelfInfluenceReport.self, "\(run.path)/self-influence.json")
         let manifest = try decode(IndexManifest.self, IndexManifest.path(run))
         guard query != nil || selfReport != nil || manifest != nil else { return nil }
+        let analysis = try decode(SelfInfluenceAnalysis.self, "\(run.path)/self-influence-analysis.json")
         let summary = selfReport.map { report in
             let sorted = report.values.map(Double.init).sorted()
-            return SelfInfluenceSummary(
+            var summary = SelfInfluenceSummary(
                 mode: report.mode, checkpoints: report.checkpoints, count: report.values.count,
                 median: sorted.isEmpty ? .nan : sorted[sorted.count / 2], highest: report.highest,
                 lowest: report.lowest)
+            if let analysis, analysis.losses.count == report.values.count {
+                let stride = max(1, report.values.count / 2000)
+                summary.analysis = SelfInfluenceAnalysisSummary(
+                    spearmanLoss: analysis.spearmanLoss, spearmanLatentNorm: analysis.spearmanLatentNorm,
+                    meanLatentNorm: analysis.meanLatentNorm,
+                    meanProponentLatentNorm: analysis.meanProponentLatentNorm,
+                    proponentScore: analysis.proponentScore,
+                    points: Swift.stride(from: 0, to: report.values.count, by: stride).map {
+                        [Double(analysis.losses[$0]), Double(report.values[$0])]
+                    })
+            }
+            return summary
         }
         return InfluenceSection(query: query, selfInfluence: summary, index: manifest)
     }

@@ -13,6 +13,8 @@ struct ChartSeries {
     var steps = false
     /// Dashed line (reference lines such as the ROC diagonal).
     var dashed = false
+    /// Drawn as dots (a scatter plot) instead of a line.
+    var dots = false
 }
 
 /// A line chart with axes, ticks and a legend.
@@ -89,6 +91,13 @@ struct SVGChart {
             for point in line.points where point.x.isFinite && point.y.isFinite {
                 let x = px(min(max(point.x, xDomain.lowerBound), xDomain.upperBound))
                 let y = py(min(max(point.y, yDomain.lowerBound), yDomain.upperBound))
+                if line.dots {
+                    out += String(
+                        format:
+                            "<circle cx=\"%.1f\" cy=\"%.1f\" r=\"1.4\" fill=\"%@\" fill-opacity=\"0.5\"/>", x,
+                        y, color)
+                    continue
+                }
                 if previous == nil {
                     path += String(format: "M%.1f %.1f", x, y)
                 } else if line.steps {
@@ -102,9 +111,11 @@ struct SVGChart {
                 out += String(
                     format: "<circle cx=\"%.1f\" cy=\"%.1f\" r=\"3\" fill=\"%@\"/>", only.x, only.y, color)
             }
-            out +=
-                "<path d=\"\(path)\" fill=\"none\" stroke=\"\(color)\" stroke-width=\"1.6\""
-                + (line.dashed ? " stroke-dasharray=\"4 3\"" : "") + "/>"
+            if !line.dots {
+                out +=
+                    "<path d=\"\(path)\" fill=\"none\" stroke=\"\(color)\" stroke-width=\"1.6\""
+                    + (line.dashed ? " stroke-dasharray=\"4 3\"" : "") + "/>"
+            }
             let legendY = top + 14 + Double(number) * 15
             out += String(
                 format:

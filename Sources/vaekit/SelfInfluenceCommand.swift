@@ -2,8 +2,8 @@
 // (against the training loss and the latent norm) and of its proponents' latent norms.
 
 import ArgumentParser
-import Experiments
 import Foundation
+import Influence
 
 struct SelfInfluenceCommand: ParsableCommand {
     static let configuration = CommandConfiguration(

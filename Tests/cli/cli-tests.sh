@@ -157,6 +157,9 @@ refuses "unknown OOD set" "unknown dataset 'nonsense'" $vaekit ood --run "$work/
 # The report: the influence and OOD results of the same run in one folder, rendered by Chromium.
 cp -r "$work/influence-1" "$work/report"
 cp "$work/ood-1/ood.json" "$work/report/"
+check "experiment self-influence (against training loss and ‖μ‖)" $vaekit experiment self-influence --run "$work/report"
+check "self-influence-analysis.json covers every training example" /usr/bin/python3 -c \
+    "import json,sys; d=json.load(open('$work/report/self-influence-analysis.json')); print(d['spearmanLoss']); sys.exit(len(d['losses'])!=512 or not -1<=d['spearmanLoss']<=1)"
 check "report" $vaekit report --run "$work/report"
 check "report.html in headless Chromium: every section filled, no console message, PNGs decode" \
     /usr/bin/python3 Tests/cli/check_report.py "$work/report/report.html" test-artifacts

@@ -8,7 +8,6 @@
 import Autodiff
 import Datasets
 import Foundation
-import Influence
 import Models
 import NN
 import Runs
