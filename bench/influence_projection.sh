@@ -2,7 +2,8 @@
 # Projection fidelity where it matters: for 20 test queries, the top-10 overlap and Spearman
 # correlation of projected (TensorSketch, D per layer) with exact (factor-mode) influence scores,
 # per score, on the demo model (configs/demo.yaml, 5 checkpoints): against all 60,000 training
-# examples at S = 1 for D = 256 and 512 (D = 1,024 sketches cost ~4× more to compute), against the first 6,000 at S = 16, D = 256, and at
+# examples at S = 1 for D = 256 and 512 (a run at D = 1,024 did not finish in 10 minutes here), against
+# the first 6,000 at S = 16, D = 256, and at
 # D = 256, S = 1 with the projected vectors rounded to float16 (`influence index --storage float16`).
 # Writes bench/results/influence_projection.txt (command, settings and date first).
 #
