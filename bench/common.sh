@@ -22,3 +22,25 @@ run_once() {
         .build/release/vaekit train --config "$2" --run "$1" --max-steps 200 --quiet
     fi
 }
+# results NAME ARGS SETTINGS: this script's output, also into bench/results/NAME.txt, headed by the
+# command with its arguments, the date, the machine, the commit, and the settings.
+results() {
+    exec > >(tee "bench/results/$1.txt") 2>&1
+    echo "$0 $2 — $(date -u '+%Y-%m-%d %H:%M UTC'), $(nproc) cores, $(git rev-parse --short HEAD)"
+    echo "settings: $3"
+}
+# demo_run RUN [--set …]: the demo model (configs/demo.yaml, 5 epochs, a checkpoint per epoch)
+# trained on 2 ranks into RUN, unless RUN has checkpoints.
+demo_run() {
+    if [ -z "$(ls "$1"/checkpoints/*.h5 2>/dev/null)" ]; then
+        rm -rf "$1"
+        mpirun --oversubscribe -np 2 .build/release/vaekit train --config configs/demo.yaml --run "$@" --quiet >/dev/null
+    fi
+}
+# projected_index RUN: RUN's projected index (S = 16, D = 256) on 2 ranks, built or resumed unless
+# it is there.
+projected_index() {
+    if ! /usr/bin/python3 -c "import json,sys; m=json.load(open('$1/gradients/manifest.json')); sys.exit(not (m['mode']=='projected' and m['samples']==16 and m['projectionDimension']==256))" 2>/dev/null; then
+        mpirun --oversubscribe -np 2 .build/release/vaekit influence index --run "$1" --mode projected --samples 16 --resume >/dev/null
+    fi
+}

@@ -16,10 +16,8 @@ run=${1:-runs/bench-influence}
 . bench/common.sh
 vaekit=.build/release/vaekit
 mpi=(mpirun --oversubscribe -np 2)
-out=bench/results/influence.txt
-exec > >(tee "$out") 2>&1
-echo "bench/influence.sh $run — $(date -u '+%Y-%m-%d %H:%M UTC'), $(nproc) cores, $(git rev-parse --short HEAD)"
-echo "settings: configs/demo.yaml, 2 ranks, projected S = 16, D = 256; factors S = 1; draws keyed by (seed, purpose, step, split or role, example)"
+results influence "$run" \
+    "configs/demo.yaml, 2 ranks, projected S = 16, D = 256; factors S = 1; draws keyed by (seed, purpose, step, split or role, example)"
 echo
 
 seconds() { /usr/bin/python3 -c "import time; print(time.time())"; }

@@ -10,10 +10,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 subsets=${1:-64}
 . bench/common.sh
-out=bench/results/influence_lds.txt
-exec > >(tee "$out") 2>&1
-echo "bench/influence_lds.sh $subsets — $(date -u '+%Y-%m-%d %H:%M UTC'), $(nproc) cores, $(git rev-parse --short HEAD)"
-echo "settings: configs/demo.yaml (workers 1), 2,000 train × 50 test, $subsets half-subsets, S = 16, D = 256, K = 100, 2 ranks"
+results influence_lds "$subsets" \
+    "configs/demo.yaml (workers 1), 2,000 train × 50 test, $subsets half-subsets, S = 16, D = 256, K = 100, 2 ranks"
 rm -rf runs/bench-lds
 start=$(date +%s)
 mpirun --oversubscribe -np 2 .build/release/vaekit experiment lds --config configs/demo.yaml \

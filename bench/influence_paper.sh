@@ -17,23 +17,13 @@ run=${1:-runs/bench-influence}
 . bench/common.sh
 vaekit=.build/release/vaekit
 mpi=(mpirun --oversubscribe -np 2)
-out=bench/results/influence_paper.txt
-exec > >(tee "$out") 2>&1
-echo "bench/influence_paper.sh $run — $(date -u '+%Y-%m-%d %H:%M UTC'), $(nproc) cores, $(git rev-parse --short HEAD)"
-echo "settings: configs/demo.yaml, 2 ranks, projected S = 16, D = 256, 5 checkpoints; injected: 150 vflip + 150 invert (seed 0)"
-
-index() {  # index RUN: the projected index, built or resumed when it is not there
-    if [ -z "$(ls "$1"/checkpoints/*.h5 2>/dev/null)" ]; then
-        "${mpi[@]}" $vaekit train --config configs/demo.yaml --run "$1" --quiet "${@:2}" >/dev/null
-    fi
-    if ! /usr/bin/python3 -c "import json,sys; m=json.load(open('$1/gradients/manifest.json')); sys.exit(not (m['mode']=='projected' and m['samples']==16 and m['projectionDimension']==256))" 2>/dev/null; then
-        "${mpi[@]}" $vaekit influence index --run "$1" --mode projected --samples 16 --resume >/dev/null
-    fi
-}
+results influence_paper "$run" \
+    "configs/demo.yaml, 2 ranks, projected S = 16, D = 256, 5 checkpoints; injected: 150 vflip + 150 invert (seed 0)"
 
 echo
 echo "(a), (c) on $run:"
-index "$run"
+demo_run "$run"
+projected_index "$run"
 for score in tracin cosine; do
     "${mpi[@]}" $vaekit influence query --run "$run" --test test:0-99 --top 10 --self --score "$score" >/dev/null
     $vaekit experiment self-influence --run "$run" | grep -v wrote
@@ -60,7 +50,8 @@ with h5py.File(sys.argv[1], "w") as target:
     target.attrs["split"] = "train"
 json.dump({"vflip": flipped, "invert": inverted}, open(sys.argv[2], "w"))
 EOF
-index "$injected/run" --set data.train="$injected/train.h5" --set name=bench-unusual
+demo_run "$injected/run" --set data.train="$injected/train.h5" --set name=bench-unusual
+projected_index "$injected/run"
 "${mpi[@]}" $vaekit influence query --run "$injected/run" --self >/dev/null
 $vaekit experiment self-influence --run "$injected/run" | grep -v wrote
 /usr/bin/python3 - "$injected" <<'EOF'

@@ -13,14 +13,9 @@ cd "$(dirname "$0")/.."
 run=${1:-runs/bench-influence}
 . bench/common.sh
 vaekit=.build/release/vaekit
-out=bench/results/influence_projection.txt
-exec > >(tee "$out") 2>&1
-echo "bench/influence_projection.sh $run — $(date -u '+%Y-%m-%d %H:%M UTC'), $(nproc) cores, $(git rev-parse --short HEAD)"
-echo "settings: configs/demo.yaml, 5 checkpoints, 20 test queries (query-role draws), η_c as the index weighs them"
-if [ -z "$(ls "$run"/checkpoints/*.h5 2>/dev/null)" ]; then
-    rm -rf "$run"
-    mpirun --oversubscribe -np 2 $vaekit train --config configs/demo.yaml --run "$run" --quiet >/dev/null
-fi
+results influence_projection "$run" \
+    "configs/demo.yaml, 5 checkpoints, 20 test queries (query-role draws), η_c as the index weighs them"
+demo_run "$run"
 for dimension in 256 512; do
     $vaekit bench projection --run "$run" --train 60000 --tests 20 --samples 1 --projection-dimension "$dimension"
 done

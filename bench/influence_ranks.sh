@@ -11,14 +11,9 @@ run=${1:-runs/bench-influence}
 trials=${2:-1}
 . bench/common.sh
 vaekit=.build/release/vaekit
-out=bench/results/influence_ranks.txt
-exec > >(tee "$out") 2>&1
-echo "bench/influence_ranks.sh $run $trials — $(date -u '+%Y-%m-%d %H:%M UTC'), $(nproc) cores, $(git rev-parse --short HEAD)"
-echo "settings: configs/demo.yaml, one checkpoint (the last), projected S = 16, D = 256, 60,000 training examples; 100 test queries"
-if [ -z "$(ls "$run"/checkpoints/*.h5 2>/dev/null)" ]; then
-    rm -rf "$run"
-    mpirun --oversubscribe -np 2 $vaekit train --config configs/demo.yaml --run "$run" --quiet >/dev/null
-fi
+results influence_ranks "$run $trials" \
+    "configs/demo.yaml, one checkpoint (the last), projected S = 16, D = 256, 60,000 training examples; 100 test queries"
+demo_run "$run"
 step=$(ls "$run"/checkpoints | sed -E 's/checkpoint-([0-9]+)\.h5/\1/' | sort -n | tail -1)
 copy=$run-ranks
 seconds() { /usr/bin/python3 -c "import time; print(time.time())"; }

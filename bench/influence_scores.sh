@@ -14,17 +14,10 @@ run=${1:-runs/bench-influence}
 . bench/common.sh
 vaekit=.build/release/vaekit
 mpi=(mpirun --oversubscribe -np 2)
-out=bench/results/influence_scores.txt
-exec > >(tee "$out") 2>&1
-echo "bench/influence_scores.sh $run — $(date -u '+%Y-%m-%d %H:%M UTC'), $(nproc) cores, $(git rev-parse --short HEAD)"
-echo "settings: configs/demo.yaml, 2 ranks, projected S = 16, D = 256, 5 checkpoints; queries train:0-199 (top 1000 kept) and test:0-99 (top 10)"
-if [ -z "$(ls "$run"/checkpoints/*.h5 2>/dev/null)" ]; then
-    rm -rf "$run"
-    "${mpi[@]}" $vaekit train --config configs/demo.yaml --run "$run" --quiet >/dev/null
-fi
-if ! /usr/bin/python3 -c "import json,sys; m=json.load(open('$run/gradients/manifest.json')); sys.exit(not (m['mode']=='projected' and m['samples']==16 and m['projectionDimension']==256 and len(m['checkpoints'])==5))" 2>/dev/null; then
-    "${mpi[@]}" $vaekit influence index --run "$run" --mode projected --samples 16 --resume >/dev/null
-fi
+results influence_scores "$run" \
+    "configs/demo.yaml, 2 ranks, projected S = 16, D = 256, 5 checkpoints; queries train:0-199 (top 1000 kept) and test:0-99 (top 10)"
+demo_run "$run"
+projected_index "$run"
 echo
 printf '%-8s %-28s %16s %22s %26s %24s\n' score "self top-1 (95 % CI)" "median self rank" "top-10 with query label" "most frequent proponent" "test queries: hubs > 5 %"
 for score in tracin cosine relatif; do
