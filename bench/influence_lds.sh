@@ -18,12 +18,12 @@ mpirun --oversubscribe -np 2 .build/release/vaekit experiment lds --config confi
     --set training.workers=1 --train 2000 --tests 50 --subsets "$subsets" --samples 16 \
     --folder runs/bench-lds --json bench/results/influence_lds.json | grep -v "retrained"
 echo "wall: $(($(date +%s) - start)) s"
-# Paired differences per test example against exact TracIn (the same 50 test examples and 64
+# Paired differences per test example against exact, unpreconditioned TracIn (the same 50 test examples and 64
 # subsets): mean, 95 % CI and a two-sided paired t-test.
 /usr/bin/python3 - bench/results/influence_lds.json <<'PY'
 import json, math, sys
 results = json.load(open(sys.argv[1]))
-base = next(r for r in results if r["score"] == "tracin" and r["mode"] == "factors")["perTest"]
+base = next(r for r in results if r["score"] == "tracin" and r["mode"] == "factors" and r["preconditioner"] == "none")["perTest"]
 try:
     from scipy import stats
     pvalue = lambda t, df: 2 * stats.t.sf(abs(t), df)
@@ -33,11 +33,11 @@ except ImportError:
     how = "normal approximation"
 print(f"paired against tracin/factors ({how}):")
 for r in results:
-    if r["score"] == "tracin" and r["mode"] == "factors":
+    if r["score"] == "tracin" and r["mode"] == "factors" and r["preconditioner"] == "none":
         continue
     d = [a - b for a, b in zip(r["perTest"], base)]
     n = len(d); mean = sum(d) / n
     sd = math.sqrt(sum((x - mean) ** 2 for x in d) / (n - 1))
     t = mean / (sd / math.sqrt(n)) if sd > 0 else 0.0
-    print(f"  {r['score']:<8} {r['mode']:<10} Δ LDS {mean:+.4f} (95 % CI ±{1.96 * sd / math.sqrt(n):.4f}), t({n - 1}) = {t:.2f}, p = {pvalue(t, n - 1):.3g}")
+    print(f"  {r['score']:<8} {r['mode']:<10} {r['preconditioner']:<5} Δ LDS {mean:+.4f} (95 % CI ±{1.96 * sd / math.sqrt(n):.4f}), t({n - 1}) = {t:.2f}, p = {pvalue(t, n - 1):.3g}")
 PY

@@ -44,6 +44,8 @@ public struct DatamodelingResult: Codable, Sendable {
     public var score: String
     /// factors (exact) or projected.
     public var mode: String
+    /// none, or adam (Adam's preconditioner; rank-1 per layer for factors and projections).
+    public var preconditioner: String
     /// Mean over test examples of the per-example Spearman correlation.
     public var lds: Double
     /// Half-width of its 95 % confidence interval (1.96 standard errors over test examples).
@@ -117,26 +119,42 @@ public struct DatamodelingExperiment {
                 bySubset[rank + position * communicator.size] = values
             }
         }
-        // Scores of the full model, exact and projected.
+        // Scores of the full model, exact and projected, without and (Adam-trained runs) with
+        // Adam's preconditioner.
         var results: [DatamodelingResult] = []
-        for mode in [GradientMode.factors, .projected] {
-            let sums = try scoreSums(loaded, mode: mode, tests: testIndices)
-            for score in InfluenceScore.allCases {
-                let perTest = testIndices.indices.map { t -> Double in
-                    let scores = sums.scores(test: t, score)
-                    let predicted = members.map { subset in subset.reduce(Float(0)) { $0 + scores[$1] } }
-                    return spearmanCorrelation(predicted, bySubset.map { -$0[t] })
-                }
-                let mean = perTest.reduce(0, +) / Double(perTest.count)
-                let variance =
-                    perTest.map { ($0 - mean) * ($0 - mean) }.reduce(0, +) / Double(max(perTest.count - 1, 1))
-                results.append(
-                    DatamodelingResult(
-                        score: score.rawValue, mode: mode.rawValue, lds: mean,
-                        interval: 1.96 * (variance / Double(perTest.count)).squareRoot(), perTest: perTest))
+        let preconditioners: [InfluencePreconditioner] =
+            full.training.optimizer == .adam ? [.none, .adam] : [.none]
+        for preconditioner in preconditioners {
+            for mode in [GradientMode.factors, .projected] {
+                let sums = try scoreSums(
+                    loaded, mode: mode, preconditioner: preconditioner, tests: testIndices)
+                results += correlate(
+                    sums, mode: mode, preconditioner: preconditioner, members: members, losses: bySubset)
             }
         }
         return results
+    }
+
+    /// Each score's LDS from the score sums and the subsets' test losses.
+    private func correlate(
+        _ sums: InfluenceScoreSums, mode: GradientMode, preconditioner: InfluencePreconditioner,
+        members: [[Int]],
+        losses bySubset: [[Float]]
+    ) -> [DatamodelingResult] {
+        InfluenceScore.allCases.map { score in
+            let perTest = (0..<sums.tests).map { t -> Double in
+                let scores = sums.scores(test: t, score)
+                let predicted = members.map { subset in subset.reduce(Float(0)) { $0 + scores[$1] } }
+                return spearmanCorrelation(predicted, bySubset.map { -$0[t] })
+            }
+            let mean = perTest.reduce(0, +) / Double(perTest.count)
+            let variance =
+                perTest.map { ($0 - mean) * ($0 - mean) }.reduce(0, +) / Double(max(perTest.count - 1, 1))
+            return DatamodelingResult(
+                score: score.rawValue, mode: mode.rawValue, preconditioner: preconditioner.rawValue,
+                lds: mean,
+                interval: 1.96 * (variance / Double(perTest.count)).squareRoot(), perTest: perTest)
+        }
     }
 
     /// Trains on the subset's members with the full run's schedule (in epochs) and returns each
@@ -168,8 +186,9 @@ public struct DatamodelingExperiment {
     }
 
     /// Σ_c η_c ⟨g_c(x), g_c(z)⟩ and self-influence of the full model, over its checkpoints.
-    private func scoreSums(_ loaded: LoadedRun, mode: GradientMode, tests: [Int]) throws -> InfluenceScoreSums
-    {
+    private func scoreSums(
+        _ loaded: LoadedRun, mode: GradientMode, preconditioner: InfluencePreconditioner, tests: [Int]
+    ) throws -> InfluenceScoreSums {
         var settings = InfluenceSettings()
         settings.mode = mode
         settings.samples = self.settings.samples
@@ -179,11 +198,13 @@ public struct DatamodelingExperiment {
         var sums = InfluenceScoreSums(tests: tests.count, train: train.count)
         var previous = 0
         for step in loaded.directory.checkpointSteps() {
-            guard let info = try loaded.load(.step(step)) else { continue }
+            let adam = try loaded.preconditioner(preconditioner, step: step)
+            guard let info = loaded.checkpoint else { continue }
             let eta = info.learningRate * Float(info.batchSize * (step - previous)) / Float(train.count)
             previous = step
-            let computer = GradientComputer(
+            var computer = GradientComputer(
                 model: try loaded.model, config: loaded.config, settings: settings, checkpointStep: step)
+            computer.preconditioner = adam
             let testGradients = computer.gradients(queries, indices: tests)
             sums.addTest(testGradients.squaredNorms(), eta: eta)
             let gradients = computer.gradients(train, indices: Array(0..<train.count))

@@ -82,6 +82,8 @@ public struct GradientComputer {
     public var settings: InfluenceSettings
     /// The checkpoint step (keys the draws).
     public var checkpointStep: Int
+    /// Adam's preconditioner at the checkpoint, applied as √P to every gradient (nil: none).
+    public var preconditioner: AdamPreconditioner?
 
     /// A computer for one checkpoint.
     public init(model: VAE, config: RunConfig, settings: InfluenceSettings, checkpointStep: Int) {
@@ -157,14 +159,18 @@ public struct GradientComputer {
             return grouped
         }
         let labels = indices.map { set.labels[$0] }
+        // √P: exact on dense vectors, Adafactor's rank-1 form on factors (and their sketches).
+        let scaled = preconditioner.map { p in factors.map { p.scale($0, arena: model.arena) } } ?? factors
         switch settings.mode {
         case .factors:
-            return ExampleGradients(indices: indices, labels: labels, factors: factors, vectors: nil)
+            return ExampleGradients(indices: indices, labels: labels, factors: scaled, vectors: nil)
         case .dense:
+            let dense = pass.denseGradients(from: factors)
             return ExampleGradients(
-                indices: indices, labels: labels, factors: [], vectors: pass.denseGradients(from: factors))
+                indices: indices, labels: labels, factors: [],
+                vectors: preconditioner.map { $0.scale(dense: dense) } ?? dense)
         case .projected:
-            let projected = factors.map {
+            let projected = scaled.map {
                 TensorSketch(settings: settings, layer: $0.layer, factor: $0, checkpoint: checkpointStep)
                     .sketch($0)
             }

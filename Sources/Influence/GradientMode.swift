@@ -20,6 +20,14 @@ public enum GradientStorage: String, Sendable, CaseIterable {
     case float16
 }
 
+/// How a checkpoint's gradients are weighted before the dot products.
+public enum InfluencePreconditioner: String, Sendable, CaseIterable {
+    /// ⟨g_z, g_x⟩: the SGD step.
+    case none
+    /// ⟨g_z, P g_x⟩ with Adam's P = 1/(√v̂ + ε) at the checkpoint (see `AdamPreconditioner`).
+    case adam
+}
+
 /// What the index computes, fixed for all checkpoints of one index.
 public struct InfluenceSettings: Equatable, Sendable {
     /// Representation.
@@ -34,6 +42,8 @@ public struct InfluenceSettings: Equatable, Sendable {
     public var batchSize = 64
     /// Storage of projected and dense vectors.
     public var storage = GradientStorage.float32
+    /// The preconditioner applied to both sides of every dot product.
+    public var preconditioner = InfluencePreconditioner.none
 
     /// Defaults.
     public init() {}

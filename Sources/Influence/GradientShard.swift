@@ -71,6 +71,7 @@ public enum GradientShard {
             try file.setAttribute("projection_seed", Int64(bitPattern: settings.projectionSeed))
             try file.setAttribute("projection_dimension", Int64(settings.projectionDimension))
             try file.setAttribute("storage", settings.storage.rawValue)
+            try file.setAttribute("preconditioner", settings.preconditioner.rawValue)
             try file.setAttribute("config", config)
         }
     }
@@ -171,6 +172,10 @@ public struct GradientShardReader {
                     "(\(settings.projectionSeed), \(settings.projectionDimension))",
                     "(\(seed), \(dimension))")
             }
+        }
+        let preconditioner = (try? file.stringAttribute("preconditioner")) ?? "none"
+        guard preconditioner == settings.preconditioner.rawValue else {
+            throw mismatch("preconditioner", settings.preconditioner.rawValue, preconditioner)
         }
         let storage = (try? file.stringAttribute("storage")) ?? "float32"
         guard storage == settings.storage.rawValue else {

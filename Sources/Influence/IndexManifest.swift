@@ -55,12 +55,15 @@ public struct IndexManifest: Codable, Equatable, Sendable {
     public var codeVersion: String
     /// Storage of projected and dense vectors (`float32` when absent).
     public var storage: String?
+    /// The preconditioner (`none` when absent).
+    public var preconditioner: String?
 
     /// The settings the index was built with.
     public var settings: InfluenceSettings {
         var settings = InfluenceSettings()
         settings.mode = GradientMode(rawValue: mode) ?? .projected  // `validate` refuses other modes
         settings.storage = GradientStorage(rawValue: storage ?? "float32") ?? .float32
+        settings.preconditioner = InfluencePreconditioner(rawValue: preconditioner ?? "none") ?? .none
         settings.samples = samples
         settings.projectionSeed = projectionSeed
         settings.projectionDimension = projectionDimension
@@ -103,6 +106,9 @@ public struct IndexManifest: Codable, Equatable, Sendable {
             throw fail(
                 "mode '\(mode)' is not one of \(GradientMode.allCases.map(\.rawValue).joined(separator: ", "))"
             )
+        }
+        guard InfluencePreconditioner(rawValue: preconditioner ?? "none") != nil else {
+            throw fail("preconditioner '\(preconditioner ?? "")' is not none or adam")
         }
         guard GradientStorage(rawValue: storage ?? "float32") != nil else {
             throw fail("storage '\(storage ?? "")' is not float32 or float16")

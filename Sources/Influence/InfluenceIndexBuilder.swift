@@ -22,6 +22,7 @@ struct IndexBuildProgress: Codable, Equatable {
     var worldSize: Int
     var steps: [Int]
     var storage: String
+    var preconditioner: String
     var completed: [IndexManifest.Checkpoint]
 }
 
@@ -77,7 +78,8 @@ public final class InfluenceIndexBuilder {
         var progress = IndexBuildProgress(
             mode: settings.mode.rawValue, samples: settings.samples, projectionSeed: settings.projectionSeed,
             projectionDimension: settings.projectionDimension, trainCount: count,
-            worldSize: communicator.size, steps: steps, storage: settings.storage.rawValue, completed: [])
+            worldSize: communicator.size, steps: steps, storage: settings.storage.rawValue,
+            preconditioner: settings.preconditioner.rawValue, completed: [])
         let generation = try chooseGeneration(&progress)
         let mine = loaded.trainShare
         let clock = ContinuousClock()
@@ -88,13 +90,15 @@ public final class InfluenceIndexBuilder {
             enabled: showsProgress && communicator.isCoordinator)
         for (position, step) in remaining.enumerated() {
             let started = clock.now
-            guard let info = try loaded.load(.step(step)) else { continue }
+            let preconditioner = try loaded.preconditioner(settings.preconditioner, step: step)
+            guard let info = loaded.checkpoint else { continue }
             // η_c: the training this checkpoint stands for, since the previous indexed one.
             let trained = Double(info.batchSize * (step - previousStep)) / Double(count)
             let eta = Double(info.learningRate) * trained
             previousStep = step
             var computer = GradientComputer(
                 model: model, config: config, settings: settings, checkpointStep: step)
+            computer.preconditioner = preconditioner
             // Gradients are computed and written a chunk of examples at a time, sized so that a
             // chunk (with its copies) fits in the memory budget.
             let chunk = try chunkSize(computer, data.train, first: mine.lowerBound)
@@ -133,7 +137,8 @@ public final class InfluenceIndexBuilder {
             format: IndexManifest.format, mode: settings.mode.rawValue, samples: settings.samples,
             projectionSeed: settings.projectionSeed, projectionDimension: settings.projectionDimension,
             trainCount: count, worldSize: communicator.size, checkpoints: progress.completed,
-            codeVersion: vaekitVersion, storage: settings.storage.rawValue)
+            codeVersion: vaekitVersion, storage: settings.storage.rawValue,
+            preconditioner: settings.preconditioner.rawValue)
         if communicator.isCoordinator {
             try AtomicFile.writeJSON(manifest, to: IndexManifest.path(run))
             try removeGenerations(except: generation)

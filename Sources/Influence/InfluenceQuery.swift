@@ -141,10 +141,10 @@ public final class InfluenceQuery {
             total: manifest.checkpoints.count * shardsPerCheckpoint, label: "query", unit: "shards",
             enabled: showsProgress && communicator.isCoordinator)
         for (position, checkpoint) in manifest.checkpoints.enumerated() {
-            try loaded.load(.step(checkpoint.step))
+            let preconditioner = try loaded.preconditioner(settings.preconditioner, step: checkpoint.step)
             let test = try broadcastTestGradients(
                 model: model, config: config, settings: settings, step: checkpoint.step, set: set,
-                indices: spec.indices)
+                indices: spec.indices, preconditioner: preconditioner)
             let eta = Float(checkpoint.eta)
             for (t, norm) in test.squaredNorms().enumerated() { testSelf[t] += eta * norm }
             for (number, shard) in myShards(checkpoint).enumerated() {
@@ -290,12 +290,13 @@ public final class InfluenceQuery {
     /// Rank 0 computes the test gradients; every rank receives them.
     private func broadcastTestGradients(
         model: VAE, config: RunConfig, settings: InfluenceSettings, step: Int, set: ImageDataset,
-        indices: [Int]
+        indices: [Int], preconditioner: AdamPreconditioner?
     ) throws -> ExampleGradients {
         var gradients = ExampleGradients(
             indices: indices, labels: indices.map { set.labels[$0] }, factors: [], vectors: nil)
-        let computer = GradientComputer(
+        var computer = GradientComputer(
             model: model, config: config, settings: settings, checkpointStep: step)
+        computer.preconditioner = preconditioner
         var local: ExampleGradients?
         if communicator.isCoordinator { local = computer.gradients(set, indices: indices) }
         if communicator.size == 1, let local { return local }

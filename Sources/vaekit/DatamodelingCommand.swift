@@ -74,8 +74,9 @@ struct DatamodelingCommand: ParsableCommand {
             for result in results {
                 print(
                     String(
-                        format: "  %@ %@ LDS %.3f ± %.3f", result.score.padding(8), result.mode.padding(10),
-                        result.lds, result.interval))
+                        format: "  %@ %@ %@ LDS %.3f ± %.3f", result.score.padding(8),
+                        result.mode.padding(10),
+                        ("precondition " + result.preconditioner).padding(18), result.lds, result.interval))
             }
             if let json { try AtomicFile.writeJSON(results, to: json) }
         }

@@ -38,6 +38,9 @@ struct IndexCommand: ParsableCommand {
     @Option(help: "Storage of projected and dense vectors: float32, or float16 (half the size).")
     var storage = "float32"
 
+    @Option(help: "none, or adam: ⟨g, P g'⟩ with the checkpoint's Adam preconditioner P = 1/(√v̂ + ε).")
+    var preconditioner = "none"
+
     @OptionGroup var memory: MemoryOptions
 
     func run() throws {
@@ -58,6 +61,10 @@ struct IndexCommand: ParsableCommand {
                 throw ValidationError("--storage \(self.storage): expected float32 or float16")
             }
             settings.storage = storage
+            guard let preconditioner = InfluencePreconditioner(rawValue: preconditioner) else {
+                throw ValidationError("--preconditioner \(self.preconditioner): expected none or adam")
+            }
+            settings.preconditioner = preconditioner
             let builder = InfluenceIndexBuilder(
                 run: folder.directory, settings: settings, communicator: communicator)
             if let checkpoints {
