@@ -84,6 +84,9 @@ public final class InfluenceQuery {
     /// The memory a rank may hold in training gradients at once (bytes); shards are read in
     /// blocks of rows that fit.
     public var maxMemoryBytes = 2 << 30
+    /// The preconditioner the caller expects; the index applies its own, and a different one is
+    /// refused (nil: the index's).
+    public var preconditioner: InfluencePreconditioner?
 
     /// Row blocks of a shard that fit a third of the memory budget (the rows, their products and
     /// the running sums).
@@ -130,6 +133,12 @@ public final class InfluenceQuery {
             )
         }
         let settings = manifest.settings
+        if let preconditioner, preconditioner != settings.preconditioner {
+            throw ConfigError.mismatch(
+                "--preconditioner \(preconditioner.rawValue): the index of \(run.path) was built with "
+                    + "\(settings.preconditioner.rawValue); rebuild it with `vaekit influence index --run \(run.path) "
+                    + "--preconditioner \(preconditioner.rawValue)`")
+        }
         let tests = spec.indices.count
         let clock = ContinuousClock()
         let started = clock.now

@@ -25,6 +25,13 @@ struct QueryCommand: ParsableCommand {
             """)
     var score = InfluenceScore.cosine
 
+    @Option(
+        help: """
+            none or adam: checked against the index, which applies it (projections need it at build \
+            time: `influence index --preconditioner adam`); default: the index's.
+            """)
+    var preconditioner: String?
+
     @Flag(name: .customLong("self"), help: "Also compute the self-influence of every training example.")
     var selfInfluence = false
 
@@ -39,6 +46,12 @@ struct QueryCommand: ParsableCommand {
             let query = InfluenceQuery(run: folder.directory, communicator: communicator)
             query.log = { communicator.isCoordinator ? print($0) : () }
             query.maxMemoryBytes = try memory.bytes()
+            if let preconditioner {
+                guard let wanted = InfluencePreconditioner(rawValue: preconditioner) else {
+                    throw ValidationError("--preconditioner \(preconditioner): expected none or adam")
+                }
+                query.preconditioner = wanted
+            }
             if let test { try query.query(try ExampleSpec(test), top: top, score: score) }
             if selfInfluence { try query.selfInfluence() }
         }

@@ -117,6 +117,14 @@ import VAEKitTestSupport
         query.showsProgress = false
         let results = try query.query(try ExampleSpec("train:0-3"), top: 3)
         #expect(results.count == 4 && results.allSatisfy { $0.proponents.count == 3 })
+        // A query that expects another preconditioner than the index's is refused.
+        query.preconditioner = InfluencePreconditioner.none
+        do {
+            _ = try query.query(try ExampleSpec("train:0"), top: 3)
+            Issue.record("queried an adam index as unpreconditioned")
+        } catch {
+            #expect("\(error)".contains("built with adam"))
+        }
         // An SGD-trained run has no second moments to precondition with.
         let sgd = try TinyRun.small(
             "sgd-preconditioner", overrides: ["training.epochs=1", "training.optimizer=sgd"])
