@@ -60,11 +60,12 @@ stage 3/7 "train the background model for the likelihood-ratio baseline (inputs 
 train "$background" --set name=demo-background --set data.perturbation=0.2
 
 stage 4/7 "influence index: per-example gradients of all 60,000 training examples at 5 checkpoints"
-if newer "$run/gradients/manifest.json" "$(latest "$run")"; then
+if newer "$run/gradients/manifest.json" "$(latest "$run")" && grep -q '"preconditioner" : "adam"' "$run/gradients/manifest.json"; then
     echo "index is up to date ($run/gradients/manifest.json)"
 else
-    # --resume: an interrupted build continues from its next checkpoint.
-    "${mpi[@]}" $vaekit influence index --run "$run" --mode projected --samples 16 --resume
+    # --resume: an interrupted build continues from its next checkpoint. Adam's preconditioner:
+    # the demo model is Adam-trained (docs/influence.md: the best self-retrieval and label agreement).
+    "${mpi[@]}" $vaekit influence index --run "$run" --mode projected --samples 16 --preconditioner adam --resume
 fi
 
 stage 5/7 "influence queries: 100 test images, self-influence of every training image"
