@@ -70,9 +70,10 @@ public struct AdamPreconditioner: Sendable {
         )
     }
 
-    /// The factor with √P̃ applied: Δ's and A's columns scaled by the row and column scales.
-    func scale(_ factor: GradientFactor, arena: ParameterArena) -> GradientFactor {
-        let (rowScale, columnScale) = scales(factor, arena: arena)
+    /// The factor with √P̃ applied: Δ's and A's columns scaled by its layer's row and column
+    /// scales (from `scales`).
+    func scale(_ factor: GradientFactor, scales: (rows: [Float], columns: [Float])) -> GradientFactor {
+        let (rowScale, columnScale) = scales
         let (inputScale, outputScale) =
             factor.layout == .outputByInput ? (columnScale, rowScale) : (rowScale, columnScale)
         var scaled = factor

@@ -83,7 +83,18 @@ public struct GradientComputer {
     /// The checkpoint step (keys the draws).
     public var checkpointStep: Int
     /// Adam's preconditioner at the checkpoint, applied as √P to every gradient (nil: none).
-    public var preconditioner: AdamPreconditioner?
+    public var preconditioner: AdamPreconditioner? {
+        didSet {
+            // Each layer's rank-1 scales, computed once per checkpoint rather than per batch.
+            layerScales = [:]
+            if let preconditioner {
+                for template in layerTemplates() {
+                    layerScales[template.layer] = preconditioner.scales(template, arena: model.arena)
+                }
+            }
+        }
+    }
+    private var layerScales: [String: (rows: [Float], columns: [Float])] = [:]
 
     /// A computer for one checkpoint.
     public init(model: VAE, config: RunConfig, settings: InfluenceSettings, checkpointStep: Int) {
@@ -160,7 +171,10 @@ public struct GradientComputer {
         }
         let labels = indices.map { set.labels[$0] }
         // √P: exact on dense vectors, Adafactor's rank-1 form on factors (and their sketches).
-        let scaled = preconditioner.map { p in factors.map { p.scale($0, arena: model.arena) } } ?? factors
+        let scaled =
+            preconditioner.map { p in
+                factors.map { p.scale($0, scales: layerScales[$0.layer] ?? p.scales($0, arena: model.arena)) }
+            } ?? factors
         switch settings.mode {
         case .factors:
             return ExampleGradients(indices: indices, labels: labels, factors: scaled, vectors: nil)
