@@ -3,7 +3,7 @@
 // VAEKit: data-parallel VAE training and explanation (influence, OOD) in Swift.
 // A target imports only targets above it (docs/architecture.md has what each one owns):
 //
-//   COpenBLAS, CMPI, CHDF5, CZlib, CMalloc   system libraries through shim headers
+//   COpenBLAS, CMPI, CHDF5, CZlib, CFreeType, CMalloc   system libraries through shim headers
 //   _CTensorKernels                          C kernels, one clone per instruction set; private to TensorCore
 //   TensorCore                               → COpenBLAS, CMalloc, _CTensorKernels (internal import)
 //   Autodiff                                 → TensorCore
@@ -11,7 +11,7 @@
 //   Models                                   → NN
 //   Storage                                  → CHDF5, CZlib, TensorCore
 //   Cluster                                  → CMPI
-//   Datasets                                 → TensorCore, Storage, CZlib
+//   Datasets                                 → TensorCore, Storage, CZlib, CFreeType
 //   Runs                                     → Models, Datasets, Cluster, Storage, Yams
 //   Training, Influence, OOD                 → Runs
 //   Experiments                              → Training, Influence, OOD
@@ -44,6 +44,9 @@ let package = Package(
         .systemLibrary(
             name: "CZlib", pkgConfig: "zlib",
             providers: [.apt(["zlib1g-dev"])]),
+        .systemLibrary(
+            name: "CFreeType", pkgConfig: "freetype2",
+            providers: [.apt(["libfreetype-dev"])]),
         // glibc's mallopt, for the allocator setting of tensor workloads.
         .systemLibrary(name: "CMalloc"),
 
@@ -60,7 +63,7 @@ let package = Package(
         .target(name: "Models", dependencies: ["Autodiff", "NN", "TensorCore"]),
         .target(name: "Storage", dependencies: ["CHDF5", "CZlib", "TensorCore"]),
         .target(name: "Cluster", dependencies: ["CMPI"]),
-        .target(name: "Datasets", dependencies: ["CZlib", "Storage", "TensorCore"]),
+        .target(name: "Datasets", dependencies: ["CFreeType", "CZlib", "Storage", "TensorCore"]),
 
         // MARK: - Commands' shared run logic and the commands' engines
         .target(

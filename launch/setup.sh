@@ -24,8 +24,13 @@ packages=(
     pkg-config libopenblas-dev libopenmpi-dev openmpi-bin libhdf5-dev hdf5-tools
     zlib1g-dev libpng-dev dataset-fashion-mnist
     python3-h5py  # the tests read checkpoints with an independent HDF5 reader
+    libfreetype-dev  # `vaekit data prepare digits` draws digits from these fonts:
+    fonts-dejavu-core fonts-dejavu-extra fonts-breip fonts-dkg-handwriting fonts-femkeklaver
+    fonts-humor-sans fonts-comic-neue fonts-dancingscript fonts-urw-base35 fonts-liberation2
+    fonts-freefont-ttf
 )
-if [ "$test_tools" = 1 ]; then packages+=(chromium python3-pil); fi
+# The tests also replay Likelihood Regret's refit in PyTorch (bench/reference/).
+if [ "$test_tools" = 1 ]; then packages+=(chromium python3-pil python3-torch); fi
 
 missing=()
 for package in "${packages[@]}"; do

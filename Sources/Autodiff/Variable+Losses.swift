@@ -78,3 +78,43 @@ public func crossEntropy(logits: Variable, labels: [Int], alongAxis axis: Int) -
         [g.reshaped(to: kept) * (x[0].softmax(alongAxis: axis) - target)]
     }
 }
+
+/// Categorical cross-entropy of rows of K contiguous logits against their labels, fused: one pass
+/// per row computes the loss and keeps `softmax − onehot` for the backward pass (the 256-way
+/// pixel decoder's loss, whose logits the GEMMs write with the levels innermost).
+///
+/// ∂/∂z = softmax(z) − onehot(label).
+/// - Parameters:
+///   - logits: `[R·K]` values, any shape, rows of K contiguous classes.
+///   - labels: R labels in `0..<K`.
+///   - classes: K.
+/// - Returns: losses `[R]`.
+public func categoricalCrossEntropy(rows logits: Variable, labels: [Int32], classes: Int) -> Variable {
+    let (loss, residual) = Tensor.categoricalNegativeLogLikelihood(
+        logits: logits.value, labels: labels, classes: classes)
+    return Variable.record(loss, operation: "categoricalCrossEntropy", inputs: [logits]) { g, x, _, _ in
+        [categoricalResidual(g, logits: x[0], residual: residual, classes: classes)]
+    }
+}
+
+/// `g[r] · (softmax(z_r) − onehot_r)` from the kept residual (the fused cross-entropy's VJP),
+/// itself differentiable: ∂/∂g = the residual rows, ∂/∂z of ⟨c, ·⟩ = g·(p ⊙ c − p ⟨p, c⟩) per row.
+func categoricalResidual(_ g: Variable, logits: Variable, residual: Tensor, classes: Int) -> Variable {
+    Variable.record(
+        Tensor.scaledRows(g.value, residual), operation: "categoricalResidual", inputs: [g, logits]
+    ) { c, x, _, needed in
+        let rows = x[0].shape.reduce(1, *)
+        let cotangent = c.reshaped(to: [rows, classes])
+        var result: [Variable?] = [nil, nil]
+        if needed[0] {
+            result[0] = (cotangent * Variable(residual.reshaped(to: [rows, classes]))).sum(alongAxes: [1])
+                .reshaped(to: x[0].shape)
+        }
+        if needed[1] {
+            let p = x[1].reshaped(to: [rows, classes]).softmax(alongAxis: 1)
+            let inner = (p * cotangent).sum(alongAxes: [1]).reshaped(to: [rows, 1])
+            result[1] = (x[0].reshaped(to: [rows, 1]) * (p * cotangent - p * inner)).reshaped(to: x[1].shape)
+        }
+        return result
+    }
+}

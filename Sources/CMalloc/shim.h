@@ -3,8 +3,10 @@
 #define VAEKIT_CMALLOC_SHIM_H
 #include <malloc.h>
 
-// Raises the mmap and trim thresholds; returns 1 when both were accepted.
+// Raises the mmap and trim thresholds, or with mmapThreshold 0 never maps blocks separately;
+// returns 1 when both settings were accepted.
 static inline int vaekit_keep_large_blocks_on_heap(int mmapThreshold, int trimThreshold) {
-    return mallopt(M_MMAP_THRESHOLD, mmapThreshold) && mallopt(M_TRIM_THRESHOLD, trimThreshold);
+    int mapped = mmapThreshold > 0 ? mallopt(M_MMAP_THRESHOLD, mmapThreshold) : mallopt(M_MMAP_MAX, 0);
+    return mapped && mallopt(M_TRIM_THRESHOLD, trimThreshold);
 }
 #endif

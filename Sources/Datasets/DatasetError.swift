@@ -10,6 +10,8 @@ public enum DatasetError: Error, CustomStringConvertible, Equatable {
     case inconsistent(path: String, reason: String)
     /// An unknown dataset name in a command.
     case unknownName(String, expected: [String])
+    /// None of the font files a generated set draws with is installed.
+    case noFonts(packages: [String])
 
     /// A sentence naming the file and the problem.
     public var description: String {
@@ -19,6 +21,8 @@ public enum DatasetError: Error, CustomStringConvertible, Equatable {
         case .inconsistent(let path, let reason): return "\(path): \(reason)"
         case .unknownName(let name, let expected):
             return "unknown dataset '\(name)'; expected one of \(expected.joined(separator: ", "))"
+        case .noFonts(let packages):
+            return "no digit fonts installed; install the Debian packages \(packages.joined(separator: " "))"
         }
     }
 }

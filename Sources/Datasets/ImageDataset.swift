@@ -156,6 +156,11 @@ public struct ImageDataset: Sendable {
 }
 
 extension ImageDataset {
+    /// The examples whose label satisfies `keep`, in order.
+    public func filter(labels keep: (Int64) -> Bool) -> ImageDataset {
+        subset(labels.indices.filter { keep(labels[$0]) })
+    }
+
     /// The examples `indices`, in that order.
     public func subset(_ indices: [Int]) -> ImageDataset {
         var bytes: [UInt8] = []
@@ -165,5 +170,22 @@ extension ImageDataset {
             images: bytes, labels: indices.map { labels[$0] }, channels: channels, height: height,
             width: width,
             source: source, split: split)
+    }
+}
+
+extension ImageDataset {
+    /// Fashion-MNIST's ten classes, by label.
+    static let fashionMNISTClasses = [
+        "T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt", "Sneaker", "Bag",
+        "Ankle boot",
+    ]
+
+    /// A label's name: Fashion-MNIST's class names, "digit N" for digits, else "class N"
+    /// ("unlabelled" for -1).
+    public func className(_ label: Int64) -> String {
+        guard label >= 0 else { return "unlabelled" }
+        if source == "fashion-mnist", label < 10 { return ImageDataset.fashionMNISTClasses[Int(label)] }
+        if source == "digits" { return "digit \(label)" }
+        return "class \(label)"
     }
 }

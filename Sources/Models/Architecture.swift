@@ -91,15 +91,18 @@ struct NetworkBuilder {
             conv("encoder.head", 4 * width, 2 * latentCount, stride: 1, padding: 0),  // 4 → 1
             Reshape([2 * latentCount]),
         ])
-        let decoder = Sequential([
-            Reshape([1, 1, latentCount]),
-            // 1 → 4 → 8 → 16 → 32
-            deconv("decoder.deconv1", latentCount, 4 * width, stride: 1, padding: 0), Activation.relu,
-            deconv("decoder.deconv2", 4 * width, 2 * width, stride: 2, padding: 1), Activation.relu,
-            deconv("decoder.deconv3", 2 * width, width, stride: 2, padding: 1), Activation.relu,
-            deconv("decoder.deconv4", width, channels * likelihood.outputsPerPixel, stride: 2, padding: 1),
-            ChannelsFirst(),  // the likelihoods read [B, C·outputs, H, W]
-        ])
+        let decoder = Sequential(
+            [
+                Reshape([1, 1, latentCount]),
+                // 1 → 4 → 8 → 16 → 32
+                deconv("decoder.deconv1", latentCount, 4 * width, stride: 1, padding: 0), Activation.relu,
+                deconv("decoder.deconv2", 4 * width, 2 * width, stride: 2, padding: 1), Activation.relu,
+                deconv("decoder.deconv3", 2 * width, width, stride: 2, padding: 1), Activation.relu,
+                deconv(
+                    "decoder.deconv4", width, channels * likelihood.outputsPerPixel, stride: 2, padding: 1),
+            ] + (likelihood == .categorical256 ? [] : [ChannelsFirst()]))
+        // Bernoulli and Gaussian likelihoods read [B, C, H, W]; the categorical reads the
+        // channels-last [B, H, W, C·256] its GEMM writes, each pixel's 256 logits contiguous.
         return (encoder, decoder)
     }
 }

@@ -48,7 +48,8 @@ extension Likelihood {
     /// −log p(x | z) per example, summed over pixels: `[B]`.
     ///
     /// - Parameters:
-    ///   - output: decoder output, `[B, C·H·W·outputsPerPixel]` (MLP) or `[B, C·outputs, H, W]` (conv).
+    ///   - output: decoder output, `[B, C·H·W·outputsPerPixel]` (MLP), `[B, C, H, W]` (conv) or
+    ///     `[B, H, W, C·256]` (conv, categorical: channels-last, the levels innermost).
     ///   - target: the batch's targets.
     ///   - logScale: the learned log standard deviations `[C·H·W]` (`gaussianLearned` only).
     public func negativeLogLikelihood(_ output: Variable, _ target: LikelihoodTarget, logScale: Variable?)
@@ -76,18 +77,33 @@ extension Likelihood {
             let perPixel = scaled.squared() * 0.5 + logScale + 0.5 * Float.log(2 * Float.pi)
             return perPixel.sum(alongAxes: [1])
         case .categorical256:
-            let (channels, height, width) = (
-                target.values.shape[1], target.values.shape[2], target.values.shape[3]
-            )
-            // Conv decoders emit channel-major [B, C·256, H, W]; MLPs [B, C·H·W·256].
-            let logits =
+            // Rows of 256 contiguous logits, one per pixel and channel: conv decoders emit them
+            // channels-last [B, H, W, C·256] as their GEMMs write them (pixel order H, W, C), MLPs
+            // [B, C·H·W·256]. The labels are put in the same order.
+            let labels =
                 output.rank == 4
-                ? output.reshaped(to: [batch, channels, 256, height * width])
-                : output.reshaped(to: [batch, pixels, 256])
-            let losses = crossEntropy(
-                logits: logits, labels: target.classes, alongAxis: output.rank == 4 ? 2 : 2)
+                ? Likelihood.channelsLast(target.classes, target.values.shape) : target.classes
+            let losses = categoricalCrossEntropy(
+                rows: output, labels: labels.map { Int32(truncatingIfNeeded: $0) }, classes: 256)
             return losses.reshaped(to: [batch, pixels]).sum(alongAxes: [1])
         }
+    }
+}
+
+extension Likelihood {
+    /// Per-pixel values of `[B, C, H, W]` in the order `[B, H, W, C]` (the same array for C = 1).
+    static func channelsLast<Element>(_ values: [Element], _ shape: [Int]) -> [Element] {
+        let (batch, channels, plane) = (shape[0], shape[1], shape[2] * shape[3])
+        if channels == 1 { return values }
+        var result = values
+        for b in 0..<batch {
+            for c in 0..<channels {
+                for p in 0..<plane {
+                    result[(b * plane + p) * channels + c] = values[(b * channels + c) * plane + p]
+                }
+            }
+        }
+        return result
     }
 }
 

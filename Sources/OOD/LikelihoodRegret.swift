@@ -69,6 +69,24 @@ public final class RegretTiming: Sendable {
     }
 }
 
+/// The refit's loss trajectories: each example's single-sample −ELBO (nats) at every step, in
+/// step order, for comparing the refit step by step with a reference.
+public final class RegretTrace: Sendable {
+    private let losses = Mutex([Int: [Double]]())
+
+    /// An empty trace.
+    public init() {}
+
+    /// The losses of example `index` of the traced set, one per refit step.
+    public func losses(of index: Int) -> [Double] { losses.withLock { $0[index] ?? [] } }
+
+    func record(_ indices: [Int], losses values: [Float]) {
+        losses.withLock { table in
+            for (index, value) in zip(indices, values) { table[index, default: []].append(Double(value)) }
+        }
+    }
+}
+
 /// Computes Likelihood Regret for a trained model.
 public struct LikelihoodRegret {
     /// The trained model (left unchanged).
@@ -79,6 +97,8 @@ public struct LikelihoodRegret {
     public var settings: RegretSettings
     /// Receives the time split when set.
     public var timing: RegretTiming?
+    /// Receives every refit step's single-sample loss when set.
+    public var trace: RegretTrace?
 
     /// A regret computer.
     public init(model: VAE, config: RunConfig, settings: RegretSettings) {
@@ -103,7 +123,7 @@ public struct LikelihoodRegret {
     }
 
     /// ε of refit step `step` for the examples `indices` of `set`: `[B, Z]`.
-    func noise(_ set: ImageDataset, _ indices: [Int], step: Int) -> Tensor {
+    public func noise(_ set: ImageDataset, _ indices: [Int], step: Int) -> Tensor {
         Draws(seed: config.seed, .likelihoodRegret, step: UInt64(step), split: set.drawSplit)
             .normal(indices, count: model.latentCount)
     }
@@ -165,8 +185,10 @@ public struct LikelihoodRegret {
         for step in 0..<settings.steps {
             let pass = bind(copies, requiringGradients: true)
             let terms = model.elbo(input, target: target, noise: noise(set, indices, step: step), pass.pass)
+            let losses = terms.loss(beta: 1)
+            trace?.record(indices, losses: losses.value.scalars)
             // Σ of independent per-example losses: copy b's gradient sees example b only.
-            let gradients = gradients(of: terms.loss(beta: 1).sum(), wrt: pass.variables)
+            let gradients = gradients(of: losses.sum(), wrt: pass.variables)
             for (index, gradient) in gradients.enumerated() {
                 let offset = copies.entries[index].offset
                 gradient.value.withUnsafeBufferPointer { source in

@@ -10,20 +10,6 @@ import Runs
 import Storage
 import TensorCore
 
-/// One example's scores.
-public struct OODExampleScores: Codable, Equatable, Sendable {
-    /// Index in its set.
-    public var index: Int
-    /// IWAE −log p̂(x) (nats).
-    public var negativeLogLikelihood: Double
-    /// Likelihood Regret (nats).
-    public var regret: Double
-    /// Input complexity: NLL in bits minus the PNG length in bits.
-    public var inputComplexity: Double
-    /// Likelihood ratio: NLL(model) − NLL(background) (nats); nil without a background model.
-    public var likelihoodRatio: Double?
-}
-
 /// Runs OOD scoring for a trained run.
 public final class OODRunner {
     let run: RunDirectory
@@ -36,6 +22,13 @@ public final class OODRunner {
     public var checkpoint: String?
     /// A run trained on perturbed inputs (`data.perturbation`), for the likelihood ratio.
     public var background: RunDirectory?
+    /// Per-image verdicts: the share of in-distribution calibration images each method's
+    /// threshold keeps below it (nil: no verdicts).
+    public var flagAtTruePositiveRate: Double?
+    /// Calibration images for the thresholds: in-distribution test images after the scored ones.
+    public var calibrationCount = 200
+    /// Bootstrap resamples of the metrics' intervals.
+    public var resamples = 1000
     /// Messages from rank 0.
     public var log: (String) -> Void = { print($0) }
 
@@ -43,54 +36,6 @@ public final class OODRunner {
     public init(run: RunDirectory, communicator: any Communicator) {
         self.run = run
         self.communicator = communicator
-    }
-
-    /// Resolves a set name: `test` / `fashion-mnist:test` (the run's test set), `noise`,
-    /// `constant`, `vflip`, `invert` (of the test set), or an HDF5/IDX file. Every set but the
-    /// test set draws in a split of its own (`ood:<spec>`), so its image i and test image i never
-    /// share draws.
-    func resolve(_ spec: String, config: RunConfig, test: ImageDataset) throws -> ImageDataset {
-        if spec == "test" || spec == "fashion-mnist:test" { return test }
-        return try resolveOOD(spec, config: config, test: test).withDrawSplit(DrawSplit("ood:\(spec)"))
-    }
-
-    private func resolveOOD(_ spec: String, config: RunConfig, test: ImageDataset) throws -> ImageDataset {
-        let padding = config.data.padding
-        let raw = (
-            channels: test.channels, height: test.height - 2 * padding, width: test.width - 2 * padding
-        )
-        let unpadded = try RunData.loadSet(config.data.test, limit: config.data.testLimit, padding: 0)
-        switch spec {
-        case "noise":
-            return SyntheticImages.noise(
-                count: count, channels: raw.channels, height: raw.height, width: raw.width,
-                seed: config.seed + 101
-            ).padded(by: padding)
-        case "constant":
-            return SyntheticImages.constant(
-                count: count, channels: raw.channels, height: raw.height, width: raw.width,
-                seed: config.seed + 102
-            ).padded(by: padding)
-        case "vflip": return unpadded.flippedVertically().padded(by: padding)
-        case "invert": return unpadded.inverted().padded(by: padding)
-        default:
-            guard fileExists(spec) else {
-                throw DatasetError.unknownName(
-                    spec, expected: ["test", "noise", "constant", "vflip", "invert", "an HDF5 or IDX file"])
-            }
-            let set =
-                spec.hasSuffix(".h5") || spec.hasSuffix(".hdf5")
-                ? try ImageDataset.read(spec)
-                : try ImageDataset.importIDX(images: spec, labels: nil, source: spec, split: "ood")
-            let padded = set.padded(by: padding)
-            guard padded.channels == test.channels, padded.height == test.height, padded.width == test.width
-            else {
-                throw ConfigError.mismatch(
-                    "\(spec): images are \(set.channels)×\(set.height)×\(set.width), the model needs "
-                        + "\(raw.channels)×\(raw.height)×\(raw.width)")
-            }
-            return padded
-        }
     }
 
     /// Scores every set and writes `ood.json` (rank 0); returns the metrics table on rank 0.
@@ -106,18 +51,43 @@ public final class OODRunner {
             backgroundModel = (try other.model, other.config)
         }
         let names = [inDistribution] + outOfDistribution
-        let sets = try names.map { try resolve($0, config: config, test: data.test) }
+        var sets = try names.map { try OODSets.resolve($0, config: config, test: data.test, count: count) }
+        var scoredNames = names
+        var calibrationSource: String?
+        if flagAtTruePositiveRate != nil {
+            // In-distribution images not scored: test images from index `count` on, drawing in a
+            // split of their own.
+            let start = min(count, data.test.count)
+            let end = min(data.test.count, start + calibrationCount)
+            guard end > start else {
+                throw ConfigError.mismatch(
+                    "--flag-at-tpr needs calibration images after the \(start) scored test images; "
+                        + "the test set has \(data.test.count)")
+            }
+            sets.append(data.test.subset(Array(start..<end)).withDrawSplit(DrawSplit("calibration")))
+            scoredNames.append(OODRunner.calibrationName)
+            calibrationSource = "test images \(start)..<\(end)"
+        }
+        // Input complexity compares −log₂ p(x) with a PNG code length: both must be over the
+        // same 8-bit pixel values, which only the 256-way decoder models.
+        var notApplicable: [String: String] = [:]
+        if config.likelihood != .categorical256 {
+            notApplicable[OODMethod.inputComplexity.rawValue] =
+                "it compares −log₂ p(x) with the PNG code length of the 8-bit pixels; this model's "
+                + "\(config.likelihood.name) decoder scores intensities, not the 8-bit values "
+                + "(use model.likelihood: categorical256)"
+        }
         let regret = LikelihoodRegret(model: model, config: config, settings: settings)
         var results: [String: [OODExampleScores]] = [:]
         let clock = ContinuousClock()
         let started = clock.now
         var scored = 0
-        for (number, (name, set)) in zip(names, sets).enumerated() {
+        for (number, (name, set)) in zip(scoredNames, sets).enumerated() {
             let setStarted = clock.now
-            let total = min(count, set.count)
+            let total = min(name == OODRunner.calibrationName ? set.count : count, set.count)
             let mine = Array(communicator.share(of: total))
             let scores = regret.scores(set, indices: mine)
-            let bits = InputComplexity.compressedBits(set.subset(mine))
+            let bits = notApplicable.isEmpty ? InputComplexity.compressedBits(set.subset(mine)) : []
             var background: [Double]?
             if let (other, backgroundConfig) = backgroundModel {
                 let (input, target) = backgroundConfig.batch(
@@ -129,16 +99,17 @@ public final class OODRunner {
             }
             let local = scores.enumerated().map { row, score in
                 OODExampleScores(
-                    index: score.index, negativeLogLikelihood: score.negativeLogLikelihoodBefore,
-                    regret: score.regret,
-                    inputComplexity: score.negativeLogLikelihoodBefore / 0.693_147_180_559_945_3 - bits[row],
+                    index: score.index, label: set.labels[score.index],
+                    negativeLogLikelihood: score.negativeLogLikelihoodBefore, regret: score.regret,
+                    inputComplexity: bits.isEmpty
+                        ? nil : score.negativeLogLikelihoodBefore / 0.693_147_180_559_945_3 - bits[row],
                     likelihoodRatio: background.map { score.negativeLogLikelihoodBefore - $0[row] })
             }
             scored += local.count
             log(
                 String(
                     format: "set %d/%d %@: %d images scored in %.1f s (rank 0's share: %d)", number + 1,
-                    names.count, name, total, (clock.now - setStarted) / .seconds(1), local.count))
+                    scoredNames.count, name, total, (clock.now - setStarted) / .seconds(1), local.count))
             if let parts = try communicator.gatherBytes(Array(try JSONEncoder().encode(local)), root: 0) {
                 results[name] = try parts.flatMap {
                     try JSONDecoder().decode([OODExampleScores].self, from: Data($0))
@@ -149,10 +120,17 @@ public final class OODRunner {
         try communicator.allReduceSum(&totals)
         guard communicator.isCoordinator else { return nil }
         let elapsed = (clock.now - started) / .seconds(1)
+        var calibration: OODCalibration?
+        if let rate = flagAtTruePositiveRate,
+            let calibrationScores = results.removeValue(forKey: OODRunner.calibrationName)
+        {
+            calibration = OODRunner.calibrate(
+                calibrationScores, rate: rate, source: calibrationSource ?? "", results: &results)
+        }
         let report = try OODReport(
             checkpoint: path, inDistribution: inDistribution, results: results, order: names,
-            settings: settings,
-            ranks: communicator.size, imagesPerSecond: totals[0] / max(elapsed, 1e-9))
+            settings: settings, ranks: communicator.size, imagesPerSecond: totals[0] / max(elapsed, 1e-9),
+            notApplicable: notApplicable, calibration: calibration, resamples: resamples, seed: config.seed)
         try AtomicFile.writeJSON(report, to: "\(run.path)/ood.json")
         log(report.table)
         log(
@@ -161,81 +139,35 @@ public final class OODRunner {
                 report.imagesPerSecond, run.path))
         return report
     }
-}
 
-/// `ood.json`: per-example scores of every set and the metrics of every method.
-public struct OODReport: Codable, Sendable {
-    /// Format tag.
-    public var format = "vaekit-ood-1"
-    /// The checkpoint scored.
-    public var checkpoint: String
-    /// The in-distribution set's name.
-    public var inDistribution: String
-    /// Sets in order, first the in-distribution one.
-    public var order: [String]
-    /// Per-example scores by set.
-    public var scores: [String: [OODExampleScores]]
-    /// metrics[method][OOD set].
-    public var metrics: [String: [String: DetectionMetrics]]
-    /// Mean AUROC of each method over the OOD sets.
-    public var meanAUROC: [String: Double]
-    /// Refit steps, importance samples.
-    public var steps: Int
-    /// K of the IWAE estimates.
-    public var importanceSamples: Int
-    /// Ranks that scored.
-    public var ranks: Int
-    /// Throughput (all sets, both IWAE estimates and the refit included).
-    public var imagesPerSecond: Double
+    /// The name the calibration images are scored under.
+    static let calibrationName = "calibration"
 
-    init(
-        checkpoint: String, inDistribution: String, results: [String: [OODExampleScores]], order: [String],
-        settings: RegretSettings, ranks: Int, imagesPerSecond: Double
-    ) throws {
-        self.checkpoint = checkpoint
-        self.inDistribution = inDistribution
-        self.order = order
-        scores = results
-        steps = settings.steps
-        importanceSamples = settings.importanceSamples
-        self.ranks = ranks
-        self.imagesPerSecond = imagesPerSecond
-        let methods: [(String, (OODExampleScores) -> Double?)] = [
-            ("likelihood_regret", { $0.regret }), ("iwae_nll", { $0.negativeLogLikelihood }),
-            ("input_complexity", { $0.inputComplexity }), ("likelihood_ratio", { $0.likelihoodRatio }),
-        ]
-        var metrics: [String: [String: DetectionMetrics]] = [:]
-        var means: [String: Double] = [:]
-        let inScores = results[inDistribution] ?? []
-        for (method, value) in methods {
-            let inValues = inScores.compactMap(value)
-            guard !inValues.isEmpty else { continue }
-            var table: [String: DetectionMetrics] = [:]
-            for name in order.dropFirst() {
-                let outValues = (results[name] ?? []).compactMap(value)
-                table[name] = try DetectionMetrics(inDistribution: inValues, outOfDistribution: outValues)
+    /// Thresholds from the calibration scores — per method, the `rate`-quantile (linear
+    /// interpolation), so that `rate` of in-distribution images score at or below it — and every
+    /// scored image's flag: score above the threshold.
+    static func calibrate(
+        _ calibrationScores: [OODExampleScores], rate: Double, source: String,
+        results: inout [String: [OODExampleScores]]
+    ) -> OODCalibration {
+        var thresholds: [String: Double] = [:]
+        for method in OODMethod.allCases {
+            let values = calibrationScores.compactMap(method.score).sorted()
+            guard !values.isEmpty else { continue }
+            thresholds[method.rawValue] = DetectionMetrics.percentile(values, rate)
+        }
+        for (name, scores) in results {
+            results[name] = scores.map { example in
+                var flagged = example
+                flagged.flagged = thresholds.reduce(into: [:]) { flags, entry in
+                    if let method = OODMethod(rawValue: entry.key), let value = method.score(example) {
+                        flags[entry.key] = value > entry.value
+                    }
+                }
+                return flagged
             }
-            metrics[method] = table
-            means[method] = table.values.map(\.auroc).reduce(0, +) / Double(max(table.count, 1))
         }
-        self.metrics = metrics
-        meanAUROC = means
-    }
-
-    /// AUROC per method (rows) and OOD set (columns), plus the mean.
-    public var table: String {
-        let sets = Array(order.dropFirst())
-        var lines = ["AUROC (OOD positive; \(scores[inDistribution]?.count ?? 0) in-distribution images)"]
-        lines.append(
-            "method".padding(toLength: 20, withPad: " ", startingAt: 0)
-                + sets.map { $0.padding(toLength: 12, withPad: " ", startingAt: 0) }.joined() + "mean")
-        for method in ["likelihood_regret", "iwae_nll", "input_complexity", "likelihood_ratio"] {
-            guard let row = metrics[method] else { continue }
-            let cells = sets.map { String(format: "%-12.3f", row[$0]?.auroc ?? .nan) }.joined()
-            lines.append(
-                method.padding(toLength: 20, withPad: " ", startingAt: 0) + cells
-                    + String(format: "%.3f", meanAUROC[method] ?? .nan))
-        }
-        return lines.joined(separator: "\n")
+        return OODCalibration(
+            source: source, count: calibrationScores.count, truePositiveRate: rate, thresholds: thresholds)
     }
 }

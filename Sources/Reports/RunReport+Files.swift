@@ -1,7 +1,9 @@
 // Writing the report files: report.json and report.html in the run folder, each atomically
 // (temporary file, fsync, rename), so a reader never sees half a report.
 
+import Datasets
 import Foundation
+import OOD
 import Runs
 import Storage
 
@@ -19,8 +21,18 @@ extension RunReport {
         let json = "\(run.path)/report.json"
         let html = "\(run.path)/report.html"
         try AtomicFile.writeJSON(report, to: json)
+        // The scored sets' images, for the verdicts (a set that no longer resolves shows captions only).
+        var images: [String: ImageDataset] = [:]
+        if let ood = report.ood?.scores {
+            let count = ood.order.compactMap { ood.scores[$0]?.count }.max() ?? 0
+            for name in ood.order {
+                images[name] = try? OODSets.resolve(
+                    name, config: loaded.config, test: data.test, count: count)
+            }
+        }
         try AtomicFile.write(
-            report.html(data: data, runPath: run.path, influenceTests: influenceTests), to: html)
+            report.html(data: data, runPath: run.path, influenceTests: influenceTests, oodImages: images),
+            to: html)
         return (json, html)
     }
 }

@@ -13,7 +13,9 @@ public let reportSectionIDs = ["run", "training", "images", "ood", "influence", 
 
 extension RunReport {
     /// The page. `data` supplies the images of examples named by index.
-    public func html(data: RunData, runPath: String, influenceTests: Int = 6) -> String {
+    public func html(
+        data: RunData, runPath: String, influenceTests: Int = 6, oodImages: [String: ImageDataset] = [:]
+    ) -> String {
         var page = """
             <!DOCTYPE html>
             <html lang="en"><head><meta charset="utf-8">
@@ -29,7 +31,7 @@ extension RunReport {
         page += runSection()
         page += trainingSection()
         page += imagesSection(runPath: runPath)
-        page += oodSection(data: data)
+        page += oodSection(data: data, images: oodImages)
         page += influenceSection(data: data, count: influenceTests)
         page += selfInfluenceSection(data: data)
         page += commandsSection()
@@ -138,7 +140,7 @@ extension RunReport {
         return out + "</section>\n"
     }
 
-    func oodSection(data: RunData) -> String {
+    func oodSection(data: RunData, images: [String: ImageDataset]) -> String {
         var out = RunReport.open("ood")
         guard let ood else {
             return out
@@ -161,31 +163,49 @@ extension RunReport {
                 ". IWAE with K = %d, %d refit steps; %d rank(s), %.2f images/s. OOD is the positive class; "
                 + "higher scores mean more OOD.</p>", report.importanceSamples, report.steps, report.ranks,
             report.imagesPerSecond)
-        // AUROC at a glance (methods × sets), then every metric in a table that folds open.
-        out += "<table class=\"metrics\"><tr><th>AUROC</th>"
+        // AUROC at a glance (methods × sets, with 95 % bootstrap intervals), then every metric in a
+        // table that folds open.
+        let resamples = report.intervals?.values.first?.values.first?.resamples
+        out += "<table class=\"metrics\"><tr><th>AUROC [95 % interval]</th>"
         out += sets.map { "<th>\($0.htmlEscaped)</th>" }.joined() + "<th>mean</th></tr>"
         for method in ood.methods {
-            out += "<tr><td>\(RunReport.methodName(method).htmlEscaped)</td>"
-            out += sets.map { "<td>\(cell(report.metrics[method]?[$0]?.auroc))</td>" }.joined()
-            out += "<td>\(cell(report.meanAUROC[method]))</td></tr>"
+            out += "<tr><td>\(method.displayName.htmlEscaped)</td>"
+            out += sets.map { set in
+                let bounds = report.intervals?[method.rawValue]?[set]?.auroc
+                return
+                    "<td>\(cell(report.metrics[method.rawValue]?[set]?.auroc))\(RunReport.interval(bounds))</td>"
+            }.joined()
+            out += "<td>\(cell(report.meanAUROC[method.rawValue]))</td></tr>"
         }
-        out += "</table><details><summary>AUPRC and false-positive rates</summary>"
+        out += "</table>"
+        if let resamples {
+            out += "<p class=\"muted\">Intervals: percentiles 2.5 and 97.5 of \(resamples) seeded bootstrap "
+            out += "resamples of the images (in-distribution and OOD drawn separately).</p>"
+        }
+        for (method, reason) in (report.notApplicable ?? [:]).sorted(by: { $0.key < $1.key }) {
+            let name = OODMethod(rawValue: method)?.displayName ?? method
+            out += "<p class=\"warning\">\(name.htmlEscaped): not applicable — \(reason.htmlEscaped).</p>"
+        }
+        out += "<details><summary>AUPRC and false-positive rates</summary>"
         out += "<table class=\"metrics\"><tr><th>method</th><th>OOD set</th><th>AUROC</th><th>AUPRC</th>"
         out += "<th>FPR@80%TPR</th><th>FPR@95%TPR</th></tr>"
         for method in ood.methods {
             for set in sets {
-                guard let metrics = report.metrics[method]?[set] else { continue }
-                out += "<tr><td>\(RunReport.methodName(method).htmlEscaped)</td><td>\(set.htmlEscaped)</td>"
-                out += "<td>\(cell(metrics.auroc))</td><td>\(cell(metrics.auprc))</td>"
-                out += "<td>\(cell(metrics.fprAt80))</td><td>\(cell(metrics.fprAt95))</td></tr>"
+                guard let metrics = report.metrics[method.rawValue]?[set] else { continue }
+                let bounds = report.intervals?[method.rawValue]?[set]
+                out += "<tr><td>\(method.displayName.htmlEscaped)</td><td>\(set.htmlEscaped)</td>"
+                out += "<td>\(cell(metrics.auroc))\(RunReport.interval(bounds?.auroc))</td>"
+                out += "<td>\(cell(metrics.auprc))\(RunReport.interval(bounds?.auprc))</td>"
+                out += "<td>\(cell(metrics.fprAt80))</td>"
+                out += "<td>\(cell(metrics.fprAt95))\(RunReport.interval(bounds?.fprAt95))</td></tr>"
             }
             out +=
-                "<tr class=\"mean\"><td>\(RunReport.methodName(method).htmlEscaped)</td><td>mean AUROC</td>"
-            out += "<td>\(cell(report.meanAUROC[method]))</td><td></td><td></td><td></td></tr>"
+                "<tr class=\"mean\"><td>\(method.displayName.htmlEscaped)</td><td>mean AUROC</td>"
+            out += "<td>\(cell(report.meanAUROC[method.rawValue]))</td><td></td><td></td><td></td></tr>"
         }
         out += "</table></details><h3>ROC curves</h3><div class=\"charts\">"
         for method in ood.methods {
-            let value = RunReport.scoreOf(method)
+            let value = method.score
             let inValues = inScores.compactMap(value)
             var series = sets.map { set in
                 ChartSeries(
@@ -197,14 +217,14 @@ extension RunReport {
             series.append(ChartSeries(label: "chance", points: [(0, 0), (1, 1)], dashed: true))
             out +=
                 SVGChart(
-                    title: RunReport.methodName(method), xLabel: "false-positive rate",
+                    title: method.displayName, xLabel: "false-positive rate",
                     yLabel: "true-positive rate",
                     series: series, xRange: 0...1, yRange: 0...1
                 ).svg
         }
         out += "</div><h3>Score histograms</h3><div class=\"charts\">"
         for method in ood.methods {
-            let value = RunReport.scoreOf(method)
+            let value = method.score
             let all = report.order.map { (report.scores[$0] ?? []).compactMap(value).filter(\.isFinite) }
             let pooled = all.flatMap { $0 }.sorted()
             guard let low = pooled.first, let high = pooled.last else { continue }
@@ -217,7 +237,7 @@ extension RunReport {
             }
             out +=
                 SVGChart(
-                    title: RunReport.methodName(method) + RunReport.unit(method), xLabel: "score",
+                    title: "\(method.displayName) (\(method.unit))", xLabel: "score",
                     yLabel: "fraction of images", series: series
                 ).svg
         }
@@ -232,7 +252,65 @@ extension RunReport {
             out += RunReport.exampleStrip(
                 ood.leastOODLooking.map { ($0.index, $0.score) }, set: set, prefix: "test")
         }
+        if let calibration = report.calibration { out += verdicts(report, calibration, images: images) }
         return out + "</section>\n"
+    }
+
+    /// Per-image verdicts: detection and false-alarm rates per method, then for Likelihood Regret
+    /// (or the first method with a threshold) each set's flagged and missed images and the false
+    /// alarms among in-distribution images, with class names.
+    func verdicts(_ report: OODReport, _ calibration: OODCalibration, images: [String: ImageDataset])
+        -> String
+    {
+        let rate = cell(calibration.truePositiveRate * 100, decimals: 0)
+        var out = "<h3>Per-image verdicts at \(rate) % TPR</h3>"
+        out +=
+            "<p>Each method's threshold keeps \(rate) % of \(calibration.count) in-distribution calibration "
+        out +=
+            "images (\(calibration.source.htmlEscaped), not among those scored) below it; an image above it "
+        out += "is flagged OOD. In-distribution column: false alarms; other columns: detections.</p>"
+        out += "<table class=\"metrics\"><tr><th>flagged</th>"
+        out += report.order.map { "<th>\($0.htmlEscaped)</th>" }.joined() + "</tr>"
+        let methods = report.methods.filter { calibration.thresholds[$0.rawValue] != nil }
+        for method in methods {
+            out += "<tr><td>\(method.displayName.htmlEscaped)</td>"
+            for set in report.order {
+                let flags = (report.scores[set] ?? []).compactMap { $0.flagged?[method.rawValue] }
+                let share = Double(flags.filter { $0 }.count) / Double(max(flags.count, 1))
+                out += "<td>\(cell(share * 100, decimals: 1)) %</td>"
+            }
+            out += "</tr>"
+        }
+        out += "</table>"
+        guard let method = methods.first else { return out }
+        let shown = 8
+        let caption = { (set: String, example: OODExampleScores) -> (Int, String) in
+            let name = images[set].map { $0.className(example.label ?? -1) } ?? ""
+            let score = method.score(example).map { cell($0, decimals: 1) } ?? "—"
+            return (example.index, "\(set) #\(example.index) \(name) · \(score)")
+        }
+        let strip = { (set: String, examples: [OODExampleScores]) -> String in
+            "<div class=\"strip\">"
+                + examples.prefix(shown).map { example in
+                    let (index, text) = caption(set, example)
+                    return RunReport.exampleFigure(set: images[set], index: index, caption: text)
+                }.joined() + "</div>"
+        }
+        out += "<h4>\(method.displayName.htmlEscaped): images and verdicts (first \(shown) of each kind)</h4>"
+        for set in report.order {
+            let examples = report.scores[set] ?? []
+            let flagged = examples.filter { $0.flagged?[method.rawValue] == true }
+            let kept = examples.filter { $0.flagged?[method.rawValue] == false }
+            if set == report.inDistribution {
+                out += "<p><b>\(set.htmlEscaped)</b> (in-distribution): \(flagged.count) false alarms of "
+                out += "\(examples.count)</p>" + strip(set, flagged)
+            } else {
+                out += "<p><b>\(set.htmlEscaped)</b>: \(flagged.count) of \(examples.count) flagged</p>"
+                out += strip(set, flagged)
+                out += "<p>missed: \(kept.count)</p>" + strip(set, kept)
+            }
+        }
+        return out
     }
 
     func influenceSection(data: RunData, count: Int) -> String {
@@ -344,25 +422,10 @@ extension RunReport {
         return out + "</pre></section>\n"
     }
 
-    static func methodName(_ method: String) -> String {
-        switch method {
-        case "likelihood_regret": return "Likelihood Regret"
-        case "iwae_nll": return "IWAE NLL"
-        case "input_complexity": return "input complexity"
-        case "likelihood_ratio": return "likelihood ratio"
-        default: return method
-        }
-    }
-
-    static func unit(_ method: String) -> String { method == "input_complexity" ? " (bits)" : " (nats)" }
-
-    static func scoreOf(_ method: String) -> (OODExampleScores) -> Double? {
-        switch method {
-        case "likelihood_regret": return { $0.regret }
-        case "iwae_nll": return { $0.negativeLogLikelihood }
-        case "input_complexity": return { $0.inputComplexity }
-        default: return { $0.likelihoodRatio }
-        }
+    /// A bootstrap interval under its value, or nothing.
+    static func interval(_ bounds: MetricInterval?) -> String {
+        guard let bounds else { return "" }
+        return "<br><span class=\"muted\">[\(cell(bounds.lower)), \(cell(bounds.upper))]</span>"
     }
 
     /// A row of example images with captions (index and score); an index outside `set` shows

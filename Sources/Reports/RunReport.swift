@@ -74,7 +74,7 @@ public struct OODSection: Codable, Sendable {
     /// ood.json as written by `vaekit ood`.
     public var scores: OODReport
     /// Methods present, in display order.
-    public var methods: [String]
+    public var methods: [OODMethod]
     /// In-distribution test examples with the highest Likelihood Regret: (index, regret).
     public var mostOODLooking: [RankedExample]
     /// The lowest.
@@ -229,9 +229,7 @@ extension RunReport {
 
     static func loadOOD(_ run: RunDirectory) throws -> OODSection? {
         guard let scores = try decode(OODReport.self, "\(run.path)/ood.json") else { return nil }
-        let methods = ["likelihood_regret", "iwae_nll", "input_complexity", "likelihood_ratio"].filter {
-            scores.metrics[$0] != nil
-        }
+        let methods = scores.methods
         let ranked = (scores.scores[scores.inDistribution] ?? []).map {
             RankedExample(index: $0.index, score: $0.regret)
         }.filter { $0.score.isFinite }.sorted { $0.score > $1.score }

@@ -28,18 +28,16 @@ public struct ImageGrids {
         case .bernoulli: return output.value.sigmoid().reshaped(to: shape)
         case .gaussianFixed, .gaussianLearned: return output.value.reshaped(to: shape)
         case .categorical256:
-            // E[byte]/255 under the softmax over 256 levels.
+            // E[byte]/255 under the softmax over 256 levels, rows of 256 in the decoder's pixel
+            // order: [B, H, W, C] for conv decoders (channels-last), [B, C, H, W] for MLPs.
             let (c, h, w) = (model.imageShape[0], model.imageShape[1], model.imageShape[2])
-            let logits: Variable
+            let probabilities = output.reshaped(to: [batch * c * h * w, 256]).softmax(alongAxis: 1).value
+            let levels = Tensor(shape: [1, 256], scalars: (0..<256).map { Float($0) / 255 })
+            let means = (probabilities * levels).sum(alongAxes: [1])
             if output.rank == 4 {
-                logits = output.reshaped(to: [batch, c, 256, h * w])
-            } else {
-                logits = output.reshaped(to: [batch, c * h * w, 256]).permuted([0, 2, 1])
-                    .reshaped(to: [batch, 1, 256, c * h * w])
+                return means.reshaped(to: [batch, h, w, c]).permuted([0, 3, 1, 2]).reshaped(to: shape)
             }
-            let probabilities = logits.softmax(alongAxis: 2).value
-            let levels = Tensor(shape: [256, 1], scalars: (0..<256).map { Float($0) / 255 })
-            return (probabilities * levels).sum(alongAxes: [2]).reshaped(to: shape)
+            return means.reshaped(to: shape)
         }
     }
 

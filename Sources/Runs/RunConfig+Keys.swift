@@ -147,6 +147,10 @@ extension RunConfig {
                 "data.perturbation", \.data.perturbation, minimum: 0, maximum: 1,
                 "Probability of replacing each training pixel by noise (0.2 for the likelihood-ratio background model)."
             ),
+            .ints(
+                "data.exclude_classes", \.data.excludeClasses, minimum: 0,
+                "Labels left out of training and test; `vaekit ood --ood heldout-classes` scores their test images."
+            ),
 
             .choice(
                 "model.architecture", \.model.architecture, "MLP or the DCGAN-like conv VAE (32×32 images)."),

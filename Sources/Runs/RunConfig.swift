@@ -20,6 +20,7 @@ public struct RunConfig: Equatable, Sendable {
         public var trainLimit = 0
         public var testLimit = 0
         public var perturbation: Float = 0
+        public var excludeClasses: [Int] = []
     }
 
     public struct Model: Equatable, Sendable {

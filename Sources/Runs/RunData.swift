@@ -24,15 +24,19 @@ public struct RunData: Sendable {
     /// Loads both sets, applies limits and padding, and checks that they agree.
     public static func load(_ config: RunConfig) throws -> RunData {
         // The run's roles name the draw splits, whatever the files' `split` attributes say.
+        let excluded = Set(config.data.excludeClasses.map(Int64.init))
         let train = try loadSet(
             config.data.train, limit: config.data.trainLimit, padding: config.data.padding
-        ).withDrawSplit(.train)
+        ).filter { !excluded.contains($0) }.withDrawSplit(.train)
         let test = try loadSet(config.data.test, limit: config.data.testLimit, padding: config.data.padding)
-            .withDrawSplit(.test)
+            .filter { !excluded.contains($0) }.withDrawSplit(.test)
         guard train.channels == test.channels, train.height == test.height, train.width == test.width else {
             throw ConfigError.mismatch(
                 "training images \(config.data.train) are \(train.channels)×\(train.height)×\(train.width) "
                     + "but test images \(config.data.test) are \(test.channels)×\(test.height)×\(test.width)")
+        }
+        guard test.count > 0 else {
+            throw ConfigError.mismatch("\(config.data.test): no test images left after data.exclude_classes")
         }
         guard train.count >= config.training.batchSize else {
             throw ConfigError.mismatch(
@@ -43,6 +47,23 @@ public struct RunData: Sendable {
             throw ConfigError.mismatch("training and test images differ in shape")
         }
         return data
+    }
+
+    /// The test images of the classes `data.exclude_classes` leaves out of training: near-OOD
+    /// images for `vaekit ood --ood heldout-classes`.
+    public static func heldOutTest(_ config: RunConfig) throws -> ImageDataset {
+        guard !config.data.excludeClasses.isEmpty else {
+            throw ConfigError.mismatch(
+                "heldout-classes needs a run trained with data.exclude_classes; this run excludes none")
+        }
+        let excluded = Set(config.data.excludeClasses.map(Int64.init))
+        let set = try loadSet(config.data.test, limit: config.data.testLimit, padding: config.data.padding)
+            .filter { excluded.contains($0) }
+        guard set.count > 0 else {
+            throw ConfigError.mismatch(
+                "\(config.data.test) has no test images of the classes \(config.data.excludeClasses)")
+        }
+        return set
     }
 
     /// Reads one set with a helpful error when the file is missing.
@@ -79,16 +100,19 @@ extension RunConfig {
     }
 
     /// Training inputs with `data.perturbation` applied: each pixel independently replaced, with
-    /// that probability, by a uniform intensity (binarized when the data are), keyed by
-    /// (seed, step, split, example) — the background model of Ren et al.'s likelihood ratio.
+    /// that probability, by a uniform level (binarized when the data are; a uniform byte, input and
+    /// class alike, for the 256-way decoder), keyed by (seed, step, split, example) — the
+    /// background model of Ren et al.'s likelihood ratio.
     public func trainingBatch(_ set: ImageDataset, indices: [Int], step: UInt64) -> (
         input: Tensor, target: LikelihoodTarget
     ) {
         let (input, target) = batch(set, indices: indices, step: step)
-        guard data.perturbation > 0, likelihood != .categorical256 else { return (input, target) }
+        guard data.perturbation > 0 else { return (input, target) }
         let size = input.count / max(indices.count, 1)
         let ratio = data.perturbation
         let binary = data.binarization == .dynamic
+        let bytes = likelihood == .categorical256
+        var classes = target.classes
         let keys = Draws(seed: seed, .perturbation, step: step, split: set.drawSplit)
         let perturbed = Tensor(shape: input.shape) { out in
             input.withUnsafeBufferPointer { source in
@@ -96,18 +120,24 @@ extension RunConfig {
                     keys.generator(example).uniform([2 * size]).withUnsafeBufferPointer { u in
                         for index in 0..<size {
                             let position = row * size + index
-                            if u[2 * index] < ratio {
-                                let level = u[2 * index + 1]
-                                out[position] = binary ? (level < 0.5 ? 0 : 1) : level
-                            } else {
+                            guard u[2 * index] < ratio else {
                                 out[position] = source[position]
+                                continue
+                            }
+                            let level = u[2 * index + 1]
+                            if bytes {
+                                let byte = min(255, Int(level * 256))
+                                classes[position] = byte
+                                out[position] = Float(byte) / 255
+                            } else {
+                                out[position] = binary ? (level < 0.5 ? 0 : 1) : level
                             }
                         }
                     }
                 }
             }
         }
-        return (perturbed, LikelihoodTarget(values: perturbed))
+        return (perturbed, LikelihoodTarget(values: perturbed, classes: classes))
     }
 
     /// The step key of evaluation batches: a fixed binarization of the test set.

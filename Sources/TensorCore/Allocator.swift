@@ -6,8 +6,10 @@ import CMalloc
 ///
 /// A training step allocates and frees the same large activation and gradient buffers every
 /// step. Above glibc's mmap threshold (128 KiB at start) each one is a new mapping whose pages
-/// fault in on first touch and are unmapped on free. Raising the mmap and trim thresholds makes
-/// freed buffers reusable. Call once at program start (the `vaekit` command does).
+/// fault in on first touch and are unmapped on free. No block is mapped on its own here (the
+/// 256-way decoder's column buffers exceed any threshold: 0.5 GB at batch 128), and up to 1 GiB
+/// of freed heap is kept, so freed buffers are reused. Call once at program start (the
+/// `vaekit` command does).
 public func configureAllocatorForTensors() {
-    _ = vaekit_keep_large_blocks_on_heap(256 << 20, 1 << 30)
+    _ = vaekit_keep_large_blocks_on_heap(0, 1 << 30)
 }

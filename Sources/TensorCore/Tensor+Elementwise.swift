@@ -289,3 +289,55 @@ extension Tensor {
         }
     }
 }
+
+extension Tensor {
+    /// Categorical negative log-likelihoods of rows of logits against class labels, in one pass
+    /// per row: `loss[r] = log Σ_k e^{z_rk} − z_r,labels[r]` and `residual[r] = softmax(z_r) −
+    /// onehot(labels[r])`, its gradient.
+    ///
+    /// - Parameters:
+    ///   - logits: `[R·K]` values, any shape, rows of K contiguous classes.
+    ///   - labels: R labels in `0..<K`.
+    /// - Returns: `loss: [R]`, `residual` the shape of `logits`.
+    public static func categoricalNegativeLogLikelihood(logits: Tensor, labels: [Int32], classes: Int) -> (
+        loss: Tensor, residual: Tensor
+    ) {
+        let rows = labels.count
+        precondition(logits.count == rows * classes, "\(logits.count) logits for \(rows) rows of \(classes)")
+        precondition(labels.allSatisfy { $0 >= 0 && Int($0) < classes }, "a label outside 0..<\(classes)")
+        var residual = Tensor.zeros(logits.shape)
+        let loss = Tensor(shape: [rows]) { out in
+            residual.withUnsafeMutableBufferPointer { r in
+                logits.withUnsafeBufferPointer { z in
+                    labels.withUnsafeBufferPointer { l in
+                        guard let pz = z.baseAddress, let pl = l.baseAddress, let pr = r.baseAddress,
+                            let po = out.baseAddress
+                        else { return }
+                        vk_categorical_nll(pz, pl, po, pr, rows, classes)
+                    }
+                }
+            }
+        }
+        return (loss, residual)
+    }
+
+    /// `out[r] = g[r] · rows[r]`: each row of K values scaled by its own factor.
+    ///
+    /// - Parameters:
+    ///   - g: `[R]`.
+    ///   - rows: `[R·K]` values, rows of K contiguous values.
+    public static func scaledRows(_ g: Tensor, _ rows: Tensor) -> Tensor {
+        let count = g.count
+        precondition(count > 0 && rows.count % count == 0, "\(rows.count) values for \(count) rows")
+        return Tensor(shape: rows.shape) { out in
+            g.withUnsafeBufferPointer { gb in
+                rows.withUnsafeBufferPointer { rb in
+                    guard let pg = gb.baseAddress, let pr = rb.baseAddress, let po = out.baseAddress else {
+                        return
+                    }
+                    vk_scale_rows(pg, pr, po, count, rows.count / count)
+                }
+            }
+        }
+    }
+}

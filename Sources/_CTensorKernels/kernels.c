@@ -137,6 +137,46 @@ VK_KERNEL(vk_logistic_residual, (const float *g, const float *z, const float *t,
     }
 })
 
+VK_KERNEL(vk_categorical_nll,
+          (const float *x, const int *labels, float *loss, float *residual, long rows, long classes),
+          (x, labels, loss, residual, rows, classes), {
+    for (long r = 0; r < rows; r++) {
+        const float *row = x + r * classes;
+        float *out = residual + r * classes;
+        // Max and sum in 16 independent lanes, so that both loops vectorize.
+        long body = classes - classes % 16;
+        float lanes[16];
+        for (int l = 0; l < 16; l++) lanes[l] = row[0];
+        for (long k = 0; k < body; k += 16)
+            for (int l = 0; l < 16; l++) lanes[l] = row[k + l] > lanes[l] ? row[k + l] : lanes[l];
+        float peak = row[0];
+        for (int l = 0; l < 16; l++) peak = lanes[l] > peak ? lanes[l] : peak;
+        for (long k = body; k < classes; k++) peak = row[k] > peak ? row[k] : peak;
+        for (long k = 0; k < classes; k++) out[k] = vk_expf(row[k] - peak);
+        for (int l = 0; l < 16; l++) lanes[l] = 0.0f;
+        for (long k = 0; k < body; k += 16)
+            for (int l = 0; l < 16; l++) lanes[l] += out[k + l];
+        float total = 0.0f;
+        for (int l = 0; l < 16; l++) total += lanes[l];
+        for (long k = body; k < classes; k++) total += out[k];
+        float inverse = 1.0f / total;
+        for (long k = 0; k < classes; k++) out[k] *= inverse;
+        long label = labels[r];
+        out[label] -= 1.0f;
+        loss[r] = vk_logf(total) + peak - row[label];
+    }
+})
+
+VK_KERNEL(vk_scale_rows, (const float *g, const float *residual, float *out, long rows, long classes),
+          (g, residual, out, rows, classes), {
+    for (long r = 0; r < rows; r++) {
+        float scale = g[r];
+        const float *in = residual + r * classes;
+        float *o = out + r * classes;
+        for (long k = 0; k < classes; k++) o[k] = scale * in[k];
+    }
+})
+
 VK_KERNEL(vk_exp, (const float *x, float *out, long n), (x, out, n), {
     for (long i = 0; i < n; i++) out[i] = vk_expf(x[i]);
 })

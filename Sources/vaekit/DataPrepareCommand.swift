@@ -8,7 +8,10 @@ struct PrepareCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "prepare", abstract: "Write a known dataset as train.h5 and test.h5.")
 
-    @Argument(help: "fashion-mnist (Debian's dataset-fashion-mnist), noise, constant or three-dots.")
+    @Argument(
+        help: ArgumentHelp(
+            "fashion-mnist (Debian's dataset-fashion-mnist), noise, constant, three-dots or digits "
+                + "(MNIST-like, drawn from Debian's fonts)."))
     var name: String
 
     @Option(help: "Output folder (default: data/<name>).")
@@ -69,9 +72,15 @@ struct PrepareCommand: ParsableCommand {
                 ("train", dots.dataset(count: count, seed: seed)),
                 ("test", dots.dataset(count: max(1, count / 10), seed: seed + 1)),
             ]
+        case "digits":
+            // MNIST-like grey digits drawn from Debian's fonts (the Likelihood Regret OOD case).
+            splits = [
+                ("train", try DigitImages.generate(count: count, seed: seed, split: "train")),
+                ("test", try DigitImages.generate(count: count, seed: seed, split: "test")),
+            ]
         default:
             throw DatasetError.unknownName(
-                name, expected: ["fashion-mnist", "noise", "constant", "three-dots"])
+                name, expected: ["fashion-mnist", "noise", "constant", "three-dots", "digits"])
         }
         for (split, set) in splits {
             let path = "\(folder)/\(split).h5"

@@ -4,6 +4,7 @@
 
 import ArgumentParser
 import Cluster
+import Datasets
 import Foundation
 import OOD
 import Runs
@@ -20,6 +21,16 @@ struct RegretBenchCommand: ParsableCommand {
     @Option(help: "Timed test images (all ranks together).")
     var images = 32
 
+    @Option(help: "The set scored: test, noise, constant, vflip, invert or an image file.")
+    var set = "test"
+
+    @Option(
+        help: ArgumentHelp(
+            "Writes an HDF5 trace of the refit (1 rank): inputs, targets, every ε, the loss at every "
+                + "step and both NLLs, for bench/reference/torch_regret_replay.py.",
+            valueName: "file"))
+    var trace: String?
+
     @OptionGroup var regret: RegretOptions
 
     func run() throws {
@@ -29,18 +40,22 @@ struct RegretBenchCommand: ParsableCommand {
             let (config, data, model) = (loaded.config, loaded.data, try loaded.model)
             let settings = try regret.settings(ranks: communicator.size)
             var regret = LikelihoodRegret(model: model, config: config, settings: settings)
-            let count = min(images, data.test.count)
+            let scored = try OODSets.resolve(set, config: config, test: data.test, count: images)
+            if trace != nil, communicator.size > 1 { throw ValidationError("--trace runs on one rank") }
+            let count = min(images, scored.count)
             let mine = Array(communicator.share(of: count))
             // Warm-up: one image, untimed (allocator, BLAS buffers).
             var warm = settings
             warm.steps = min(settings.steps, 2)
-            _ = LikelihoodRegret(model: model, config: config, settings: warm).scores(data.test, indices: [0])
+            _ = LikelihoodRegret(model: model, config: config, settings: warm).scores(scored, indices: [0])
             try communicator.barrier()
             let timing = RegretTiming()
             regret.timing = timing
+            let steps = RegretTrace()
+            if trace != nil { regret.trace = steps }
             let clock = ContinuousClock()
             let started = clock.now
-            let scores = regret.scores(data.test, indices: mine)
+            let scores = regret.scores(scored, indices: mine)
             try communicator.barrier()
             let elapsed = clock.now - started
             let seconds = elapsed / .seconds(1)
@@ -48,6 +63,9 @@ struct RegretBenchCommand: ParsableCommand {
                 timing.importanceWeightedSeconds, timing.refitSeconds, scores.map(\.regret).reduce(0, +),
             ]
             try communicator.allReduceSum(&sums)
+            if let trace {
+                try writeTrace(trace, regret: regret, set: scored, scores: scores, losses: steps)
+            }
             guard communicator.isCoordinator else { return }
             // Thread-seconds of each part, scaled to wall seconds per image.
             let perImage = { (value: Double) in
@@ -63,6 +81,47 @@ struct RegretBenchCommand: ParsableCommand {
                     settings.steps, settings.batchSize,
                     settings.workers,
                     perImage(sums[0]), perImage(sums[1]), sums[2] / Double(count), seconds))
+        }
+    }
+
+    /// The trace file: `/inputs [N, C, H, W]`, `/classes [N, C·H·W]` (categorical), `/refit_noise
+    /// [N, steps, Z]`, `/iwae_noise [N, K, Z]` (both estimates), `/refit_loss [N, steps]`,
+    /// `/nll_before`, `/nll_after [N]`, and the settings as attributes.
+    private func writeTrace(
+        _ path: String, regret: LikelihoodRegret, set: ImageDataset, scores: [RegretScore],
+        losses: RegretTrace
+    ) throws {
+        let indices = scores.map(\.index)
+        let (config, settings, latent) = (regret.config, regret.settings, regret.model.latentCount)
+        let (input, target) = config.batch(set, indices: indices, step: RunConfig.evaluationStep)
+        let draws = config.evaluationDraws(set)
+        var refitNoise: [Float] = []
+        var iwaeNoise: [Float] = []
+        for index in indices {
+            for step in 0..<settings.steps { refitNoise += regret.noise(set, [index], step: step).scalars }
+            iwaeNoise += draws.generator(index).normal([settings.importanceSamples * latent]).scalars
+        }
+        let count = indices.count
+        try HDF5File.create(atomicallyAt: path) { file in
+            try file.write("/inputs", tensor: input)
+            if !target.classes.isEmpty {
+                try file.write(
+                    "/classes", int64s: target.classes.map(Int64.init), shape: [count, set.imageSize])
+            }
+            try file.write("/refit_noise", floats: refitNoise, shape: [count, settings.steps, latent])
+            try file.write(
+                "/iwae_noise", floats: iwaeNoise, shape: [count, settings.importanceSamples, latent])
+            try file.write(
+                "/refit_loss", floats: indices.flatMap { losses.losses(of: $0).map(Float.init) },
+                shape: [count, settings.steps])
+            try file.write(
+                "/nll_before", floats: scores.map { Float($0.negativeLogLikelihoodBefore) }, shape: [count])
+            try file.write(
+                "/nll_after", floats: scores.map { Float($0.negativeLogLikelihoodAfter) }, shape: [count])
+            try file.setAttribute("likelihood", config.likelihood.name)
+            try file.setAttribute("set", self.set)
+            try file.setAttribute("learning_rate", Double(settings.learningRate))
+            try file.setAttribute("weight_decay", Double(settings.weightDecay))
         }
     }
 }

@@ -57,3 +57,18 @@ import Testing
         #expect(!checkHessianVectorProduct(constantVJP, at: inputs).passed)
     }
 }
+
+@Suite struct FusedCategoricalTests {
+    /// The fused 256-way loss equals the unfused log-softmax cross-entropy, for logits spread
+    /// wide enough that a naive exp would overflow.
+    @Test func fusedLossMatchesUnfusedCrossEntropy() {
+        let logits = Philox(seed: 11).normal([7, 256]) * 40
+        let labels = (0..<7).map { Int32($0 * 37 % 256) }
+        let fused = categoricalCrossEntropy(rows: Variable(logits), labels: labels, classes: 256).value
+        let reference = crossEntropy(logits: Variable(logits), labels: labels.map(Int.init), alongAxis: -1)
+            .value
+        for (a, b) in zip(fused.scalars, reference.scalars) {
+            #expect(abs(a - b) <= 1e-4 * max(1, abs(b)), "fused \(a) vs unfused \(b)")
+        }
+    }
+}

@@ -166,4 +166,11 @@ let primitiveCases: [PrimitiveCase] = [
     PrimitiveCase("cross-entropy last axis", [[4, 3]]) {
         crossEntropy(logits: $0[0], labels: [2, 0, 1, 2], alongAxis: -1)
     },
+    PrimitiveCase("fused categorical cross-entropy, 5 classes", [[6, 5]]) {
+        categoricalCrossEntropy(rows: $0[0], labels: [0, 4, 2, 2, 1, 3], classes: 5)
+    },
+    // 37 classes: two 16-lane blocks and a tail in the kernel's max and sum.
+    PrimitiveCase("fused categorical cross-entropy, 37 classes", [[2, 3, 37]]) {
+        categoricalCrossEntropy(rows: $0[0], labels: [36, 0, 17, 5, 31, 16], classes: 37)
+    },
 ]

@@ -30,17 +30,22 @@ import Testing
         }
         #expect(abs(Double(gaussian.scalar) - gaussianExpected) < 1e-4)
 
-        // 256-way: −log softmax(logits)[byte] per pixel, summed; conv layout [B, C·256, H, W].
-        let levels = Philox(seed: 1).normal([1, 256, 1, 2])
+        // 256-way: −log softmax(logits)[byte] per pixel and channel, summed; conv decoders emit
+        // channels-last [B, H, W, C·256] (pixel-major, then channel, then the 256 levels), while
+        // the target classes are [B, C, H, W]. Two channels, two pixels.
+        let levels = Philox(seed: 1).normal([1, 1, 2, 2 * 256])
+        let classes = [3, 250, 17, 0]  // (c0, p0), (c0, p1), (c1, p0), (c1, p1)
         let categorical = Likelihood.categorical256.negativeLogLikelihood(
-            Variable(levels), LikelihoodTarget(values: Tensor.zeros([1, 1, 1, 2]), classes: [3, 250]),
+            Variable(levels), LikelihoodTarget(values: Tensor.zeros([1, 2, 1, 2]), classes: classes),
             logScale: nil)
         var manual = 0.0
-        for (pixel, label) in [(0, 3), (1, 250)] {
-            let column = (0..<256).map { Double(levels[flat: $0 * 2 + pixel]) }
-            let peak = column.max() ?? 0
-            let normalizer = peak + log(column.reduce(0) { $0 + exp($1 - peak) })
-            manual += normalizer - column[label]
+        for channel in 0..<2 {
+            for pixel in 0..<2 {
+                let row = (0..<256).map { Double(levels[flat: (pixel * 2 + channel) * 256 + $0]) }
+                let peak = row.max() ?? 0
+                let normalizer = peak + log(row.reduce(0) { $0 + exp($1 - peak) })
+                manual += normalizer - row[classes[channel * 2 + pixel]]
+            }
         }
         #expect(abs(Double(categorical.scalar) - manual) < 1e-3)
     }

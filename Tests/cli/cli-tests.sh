@@ -142,7 +142,8 @@ refuses "query without an index" "no gradient index" $vaekit influence query --r
 refuses "bad --test spec" "test:LIST or train:LIST" $vaekit influence query --run "$work/influence-1" --test val:3
 
 # OOD scoring: the same scores on 1 and 2 ranks (test images sharded over ranks).
-ood=(--count 6 --iwae-samples 10 --steps 5 --batch-size 4 --ood noise,vflip,invert)
+ood=(--count 6 --iwae-samples 10 --steps 5 --batch-size 4 --ood noise,vflip,invert --flag-at-tpr 0.9 --calibration 10
+    --resamples 200)
 for ranks in 1 2; do
     cp -r "$work/run" "$work/ood-$ranks"
     launcher=(); [ "$ranks" -gt 1 ] && launcher=("${mpirun[@]}" -np "$ranks")
@@ -153,6 +154,29 @@ check "ood scores on 2 ranks match 1 rank" /usr/bin/python3 Tests/cli/compare_oo
 check "ood.json has the metrics table" /usr/bin/python3 -c \
     "import json,sys; d=json.load(open('$work/ood-1/ood.json')); sys.exit(sorted(d['metrics']['likelihood_regret']) != ['invert','noise','vflip'])"
 refuses "unknown OOD set" "unknown dataset 'nonsense'" $vaekit ood --run "$work/ood-1" --count 2 --iwae-samples 2 --steps 1 --ood nonsense
+check "ood.json: intervals, verdicts, input complexity not applicable to a Bernoulli decoder" /usr/bin/python3 -c \
+    "import json,sys; d=json.load(open('$work/ood-1/ood.json')); i=d['intervals']['likelihood_regret']['noise']['auroc']; c=d['calibration']; sys.exit(not (i['lower']<=d['metrics']['likelihood_regret']['noise']['auroc']<=i['upper'] and c['count']==10 and all('likelihood_regret' in x['flagged'] for x in d['scores']['noise']) and 'input_complexity' not in d['metrics'] and '8-bit' in d['notApplicable']['input_complexity']))"
+refuses "--flag-at-tpr outside (0, 1)" "--flag-at-tpr must be in (0, 1)" $vaekit ood --run "$work/ood-1" --count 2 --flag-at-tpr 95
+check "data prepare digits" $vaekit data prepare digits --count 100 --output "$work/digits"
+check "train with held-out classes 0 and 9" $vaekit train --config configs/fashion-mnist-mlp.yaml "${small[@]}" \
+    --set training.epochs=1 --set "data.exclude_classes=[0, 9]" --run "$work/heldout" --quiet
+check "ood on digits and the held-out classes" $vaekit ood --run "$work/heldout" --in test --ood digits,heldout-classes \
+    --count 6 --iwae-samples 10 --steps 5 --resamples 100
+check "held-out images are the test images of classes 0 and 9" /usr/bin/python3 -c \
+    "import json,sys; d=json.load(open('$work/heldout/ood.json')); sys.exit(not ({x['label'] for x in d['scores']['heldout-classes']} <= {0,9} and {x['label'] for x in d['scores']['test']}.isdisjoint({0,9}) and len(d['scores']['digits'])==6))"
+refuses "heldout-classes of a run that excludes none" "exclude_classes" $vaekit ood --run "$work/ood-1" --count 2 --iwae-samples 2 --steps 1 --ood heldout-classes
+
+# Likelihood Regret with the 256-way decoder, replayed by the official procedure in PyTorch on the
+# same weights, images and ε: the loss of every refit step and both NLLs must agree.
+check "train a 256-way DCGAN VAE briefly" $vaekit train --config configs/fashion-mnist-dcgan.yaml "${small[@]}" \
+    --set model.likelihood=categorical256 --set model.latent=16 --set training.epochs=1 --set training.workers=1 \
+    --set training.checkpoint_every=0 --run "$work/cat256" --quiet
+for set in test noise; do
+    check "256-way refit traced ($set)" $vaekit bench regret --run "$work/cat256" --set $set --images 6 \
+        --iwae-samples 20 --steps 30 --workers 1 --trace "$work/trace-$set.h5"
+    check "PyTorch replays the $set refit step by step" /usr/bin/python3 bench/reference/torch_regret_replay.py \
+        "$work/cat256/checkpoints/checkpoint-8.h5" "$work/trace-$set.h5" --check
+done
 
 # The report: the influence and OOD results of the same run in one folder, rendered by Chromium.
 cp -r "$work/influence-1" "$work/report"

@@ -71,6 +71,10 @@ def parse_args(argv=None):
     p.add_argument("--test-limit", type=int, default=None, help="use the first N test images")
     p.add_argument("--seed", type=int, default=1)
     p.add_argument("--threads", type=int, default=2)
+    p.add_argument("--save-params", metavar="FILE",
+                   help="train mode, dcgan: write the trained parameters under VAEKit's names "
+                        "(HDF5 /params/<name>, the mu/logvar heads fused) for grafting into a "
+                        "VAEKit checkpoint")
     args = p.parse_args(argv)
 
     if args.convtranspose_as_conv:
@@ -467,6 +471,24 @@ def run_train(args, model, optimizer, stream, convtranspose, n_train):
             "torch": torch.__version__}
 
 
+def save_params(model, path):
+    """The DCGAN VAE's parameters under VAEKit's names and PyTorch layouts (VAEKit fuses the
+    two heads into one conv with mu's channels first)."""
+    import h5py
+    layers = {"encoder.conv1": model.encoder[0], "encoder.conv2": model.encoder[2],
+              "encoder.conv3": model.encoder[4], "decoder.deconv1": model.decoder[0],
+              "decoder.deconv2": model.decoder[2], "decoder.deconv3": model.decoder[4],
+              "decoder.deconv4": model.decoder[6]}
+    with h5py.File(path, "w") as f:
+        for name, layer in layers.items():
+            f[f"params/{name}.weight"] = layer.weight.detach().numpy()
+            f[f"params/{name}.bias"] = layer.bias.detach().numpy()
+        f["params/encoder.head.weight"] = torch.cat(
+            [model.mu_head.weight, model.logvar_head.weight]).detach().numpy()
+        f["params/encoder.head.bias"] = torch.cat(
+            [model.mu_head.bias, model.logvar_head.bias]).detach().numpy()
+
+
 def run_check(args, model, stream):
     """Native vs as-conv ConvTranspose2d, in float32 (what training uses) and
     float64 (where only exact mathematical equivalence gives ~1e-12)."""
@@ -510,6 +532,8 @@ def main(args):
             result = run_throughput(args, model, optimizer, stream, convtranspose)
         else:
             result = run_train(args, model, optimizer, stream, convtranspose, x_train.shape[0])
+            if args.save_params:
+                save_params(model, args.save_params)
     print(json.dumps(result), flush=True)
     return 0 if result.get("ok", True) else 1
 
