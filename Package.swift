@@ -137,7 +137,7 @@ let package = Package(
         .testTarget(
             name: "OODTests",
             dependencies: [
-                "Datasets", "Models", "OOD", "Runs", "TensorCore", "Training", "VAEKitTestSupport",
+                "Cluster", "Datasets", "Models", "OOD", "Runs", "TensorCore", "Training", "VAEKitTestSupport",
             ]),
     ]
 )

@@ -90,8 +90,9 @@ public func crossEntropy(logits: Variable, labels: [Int], alongAxis axis: Int) -
 ///   - classes: K.
 /// - Returns: losses `[R]`.
 public func categoricalCrossEntropy(rows logits: Variable, labels: [Int32], classes: Int) -> Variable {
-    let (loss, residual) = Tensor.categoricalNegativeLogLikelihood(
-        logits: logits.value, labels: labels, classes: classes)
+    let (loss, kept) = Tensor.categoricalNegativeLogLikelihood(
+        logits: logits.value, labels: labels, classes: classes, keepingResidual: logits.requiresGradient)
+    guard let residual = kept else { return Variable(loss) }
     return Variable.record(loss, operation: "categoricalCrossEntropy", inputs: [logits]) { g, x, _, _ in
         [categoricalResidual(g, logits: x[0], residual: residual, classes: classes)]
     }

@@ -146,7 +146,7 @@ public struct OODReport: Codable, Sendable {
     /// not applicable, and the verdicts' detection rates.
     public var table: String {
         let sets = Array(order.dropFirst())
-        let width = max(20, (sets.map(\.count).max() ?? 0) + 2)
+        let width = max(23, (order.map(\.count).max() ?? 0) + 2)
         let pad = { (text: String, count: Int) in text.padding(toLength: count, withPad: " ", startingAt: 0) }
         var lines = [
             "AUROC [95 % bootstrap interval] (OOD positive; \(scores[inDistribution]?.count ?? 0) in-distribution images)"

@@ -298,22 +298,25 @@ extension Tensor {
     /// - Parameters:
     ///   - logits: `[R·K]` values, any shape, rows of K contiguous classes.
     ///   - labels: R labels in `0..<K`.
-    /// - Returns: `loss: [R]`, `residual` the shape of `logits`.
-    public static func categoricalNegativeLogLikelihood(logits: Tensor, labels: [Int32], classes: Int) -> (
-        loss: Tensor, residual: Tensor
-    ) {
+    ///   - keepingResidual: false computes the losses only (no gradient will be taken).
+    /// - Returns: `loss: [R]`, `residual` the shape of `logits` (nil when not kept).
+    public static func categoricalNegativeLogLikelihood(
+        logits: Tensor, labels: [Int32], classes: Int, keepingResidual: Bool = true
+    ) -> (loss: Tensor, residual: Tensor?) {
         let rows = labels.count
         precondition(logits.count == rows * classes, "\(logits.count) logits for \(rows) rows of \(classes)")
         precondition(labels.allSatisfy { $0 >= 0 && Int($0) < classes }, "a label outside 0..<\(classes)")
-        var residual = Tensor.zeros(logits.shape)
+        var residual = keepingResidual ? Tensor.zeros(logits.shape) : nil
         let loss = Tensor(shape: [rows]) { out in
-            residual.withUnsafeMutableBufferPointer { r in
-                logits.withUnsafeBufferPointer { z in
-                    labels.withUnsafeBufferPointer { l in
-                        guard let pz = z.baseAddress, let pl = l.baseAddress, let pr = r.baseAddress,
-                            let po = out.baseAddress
-                        else { return }
-                        vk_categorical_nll(pz, pl, po, pr, rows, classes)
+            logits.withUnsafeBufferPointer { z in
+                labels.withUnsafeBufferPointer { l in
+                    guard let pz = z.baseAddress, let pl = l.baseAddress, let po = out.baseAddress else { return }
+                    if residual == nil {
+                        vk_categorical_nll(pz, pl, po, nil, rows, classes)
+                    } else {
+                        residual?.withUnsafeMutableBufferPointer { r in
+                            vk_categorical_nll(pz, pl, po, r.baseAddress, rows, classes)
+                        }
                     }
                 }
             }

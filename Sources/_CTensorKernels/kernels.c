@@ -142,7 +142,7 @@ VK_KERNEL(vk_categorical_nll,
           (x, labels, loss, residual, rows, classes), {
     for (long r = 0; r < rows; r++) {
         const float *row = x + r * classes;
-        float *out = residual + r * classes;
+        float *out = residual ? residual + r * classes : 0;
         // Max and sum in 16 independent lanes, so that both loops vectorize.
         long body = classes - classes % 16;
         float lanes[16];
@@ -152,11 +152,19 @@ VK_KERNEL(vk_categorical_nll,
         float peak = row[0];
         for (int l = 0; l < 16; l++) peak = lanes[l] > peak ? lanes[l] : peak;
         for (long k = body; k < classes; k++) peak = row[k] > peak ? row[k] : peak;
-        for (long k = 0; k < classes; k++) out[k] = vk_expf(row[k] - peak);
         for (int l = 0; l < 16; l++) lanes[l] = 0.0f;
+        float total = 0.0f;
+        if (!residual) {  // the loss only: nothing stored
+            for (long k = 0; k < body; k += 16)
+                for (int l = 0; l < 16; l++) lanes[l] += vk_expf(row[k + l] - peak);
+            for (int l = 0; l < 16; l++) total += lanes[l];
+            for (long k = body; k < classes; k++) total += vk_expf(row[k] - peak);
+            loss[r] = vk_logf(total) + peak - row[labels[r]];
+            continue;
+        }
+        for (long k = 0; k < classes; k++) out[k] = vk_expf(row[k] - peak);
         for (long k = 0; k < body; k += 16)
             for (int l = 0; l < 16; l++) lanes[l] += out[k + l];
-        float total = 0.0f;
         for (int l = 0; l < 16; l++) total += lanes[l];
         for (long k = body; k < classes; k++) total += out[k];
         float inverse = 1.0f / total;

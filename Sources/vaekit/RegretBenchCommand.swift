@@ -21,7 +21,10 @@ struct RegretBenchCommand: ParsableCommand {
     @Option(help: "Timed test images (all ranks together).")
     var images = 32
 
-    @Option(help: "The set scored: test, noise, constant, vflip, invert or an image file.")
+    @Option(help: "Checkpoint to score (default: the run's newest).")
+    var checkpoint: String?
+
+    @Option(help: "The set scored: test, noise, constant, vflip, invert, digits or an image file.")
     var set = "test"
 
     @Option(
@@ -36,7 +39,8 @@ struct RegretBenchCommand: ParsableCommand {
     func run() throws {
         try withRanks(blasThreads: .one) { communicator in
             guard images >= 1 else { throw ValidationError("--images must be ≥ 1") }
-            let loaded = try LoadedRun(folder.directory, communicator: communicator)
+            let loaded = try LoadedRun(
+                folder.directory, checkpoint: checkpoint.map { .file($0) } ?? .newest, communicator: communicator)
             let (config, data, model) = (loaded.config, loaded.data, try loaded.model)
             let settings = try regret.settings(ranks: communicator.size)
             var regret = LikelihoodRegret(model: model, config: config, settings: settings)

@@ -17,6 +17,9 @@ struct RegretOptions: ParsableArguments {
     @Option(help: "Worker threads per rank, 1 BLAS thread each (default: 2 on one rank, 1 under mpirun).")
     var workers: Int?
 
+    @Option(help: "Decoder rows per IWAE chunk over a batch (default: 200, or 50 for the 256-way decoder).")
+    var decodedRows: Int?
+
     /// The settings, checked: K, refit steps, batch, and workers (default 2 on one rank, 1 under
     /// mpirun, where the ranks already fill the cores).
     func settings(ranks: Int) throws -> RegretSettings {
@@ -29,6 +32,10 @@ struct RegretOptions: ParsableArguments {
         settings.steps = steps
         settings.batchSize = batchSize
         settings.workers = workers ?? (ranks > 1 ? 1 : 2)
+        if let decodedRows {
+            guard decodedRows >= 1 else { throw ValidationError("--decoded-rows must be ≥ 1") }
+            settings.decodedRowsPerChunk = decodedRows
+        }
         return settings
     }
 }

@@ -4,7 +4,8 @@
 Follows compute_LR.py of Xiao et al. 2020 ("Likelihood Regret: An
 Out-of-Distribution Detection Score for Variational Auto-encoder") and is used
 to compare throughput with the Swift implementation.  For each test image x
-(a batch of ONE, target = x itself, Bernoulli likelihood on the intensities,
+(a batch of ONE, target = x itself with a Bernoulli likelihood on the intensities, or
+ its bytes with --likelihood categorical, the paper's 256-way decoder;
 no binarization):
 
   1. NLL_before: IWAE estimate with K importance samples (--iwae-samples) from
@@ -49,6 +50,8 @@ import time
 def parse_args(argv=None):
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     p.add_argument("--model", choices=["dcgan", "mlp"], default="dcgan")
+    p.add_argument("--likelihood", choices=["bernoulli", "categorical"], default="bernoulli",
+                   help="dcgan only: categorical is the paper's 256-way decoder (targets: the bytes)")
     p.add_argument("--iwae-samples", type=int, default=1000, help="importance samples K")
     p.add_argument("--chunk", type=int, default=100,
                    help="importance samples decoded as one batch")
@@ -86,7 +89,12 @@ import torch  # noqa: E402
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import torch_vae  # noqa: E402  (models, data and loss of the training reference)
 
-LIKELIHOOD = "bernoulli"
+LIKELIHOOD = ARGS.likelihood if ARGS is not None else "bernoulli"
+
+
+def target_of(x):
+    """The likelihood's target for inputs x: x itself, or its bytes as classes."""
+    return torch_vae.make_targets(x, LIKELIHOOD)
 
 
 # ------------------------------------------------------------------ model parts
@@ -121,7 +129,8 @@ def iwae_nll(model, x, k_total, chunk, gen):
         eps = torch.randn((k, mu.shape[1]), generator=gen)
         z = mu + std * eps                         # [k, nz]: the latent repeated k times
         logits = model.decode(z)
-        target = x.expand((k,) + x.shape[1:])
+        target = target_of(x)
+        target = target.expand((k,) + target.shape[1:])
         log_px = -torch_vae.reconstruction_nll(logits, target, LIKELIHOOD)
         # log N(z; 0, I) - log N(z; mu, sigma^2): the 2*pi terms cancel and
         # (z - mu) / sigma is eps.
@@ -148,7 +157,7 @@ def make_refit_copy(model, args):
 
 def refit_step(refit, optimizer, x, gen):
     """One Adam step on the single-sample negative ELBO of x (fresh eps)."""
-    loss = torch_vae.negative_elbo(refit, x, x, LIKELIHOOD, 1.0, gen).sum()
+    loss = torch_vae.negative_elbo(refit, x, target_of(x), LIKELIHOOD, 1.0, gen).sum()
     optimizer.zero_grad(set_to_none=True)
     loss.backward()
     optimizer.step()
@@ -246,7 +255,10 @@ def main(args):
     torch.set_num_interop_threads(1)
     torch.manual_seed(args.seed)
 
-    model = torch_vae.MLPVAE() if args.model == "mlp" else torch_vae.DCGANVAE(out_channels=1)
+    if args.model == "mlp" and args.likelihood != "bernoulli":
+        raise SystemExit("the mlp has a Bernoulli decoder only")
+    model = torch_vae.MLPVAE() if args.model == "mlp" else torch_vae.DCGANVAE(
+        out_channels=1 if args.likelihood == "bernoulli" else 256)
     train_briefly(model, args)
     for p in model.parameters():  # the trained model itself is never updated again
         p.requires_grad_(False)
@@ -270,7 +282,7 @@ def main(args):
     seconds = time.perf_counter() - t0
 
     n = args.images
-    result = {"model": args.model,
+    result = {"model": args.model, "likelihood": args.likelihood,
               "images_per_second": round(n / seconds, 4),
               "iwae_samples": args.iwae_samples, "steps": args.steps,
               "seconds_iwae_per_image": round(t_iwae / n, 4),

@@ -8,7 +8,8 @@ void vk_bce_with_logits(const float *z, const float *t, float *out, long n);
 // out = g·(σ(z) − t): its gradient with respect to z, scaled by g.
 void vk_logistic_residual(const float *g, const float *z, const float *t, float *out, long n);
 // Rows of `classes` logits x (row r at x + r·classes): loss[r] = log Σ_k e^{x_rk} − x_r,label[r] and
-// residual[r] = softmax(x_r) − onehot(label[r]) (the gradient of loss[r]), in one pass per row.
+// residual[r] = softmax(x_r) − onehot(label[r]) (the gradient of loss[r]), in one pass per row;
+// a null residual computes the losses only.
 void vk_categorical_nll(const float *x, const int *labels, float *loss, float *residual, long rows,
                         long classes);
 // out[r] = g[r]·residual[r] for rows of `classes` values.
