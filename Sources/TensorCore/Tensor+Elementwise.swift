@@ -310,7 +310,9 @@ extension Tensor {
         let loss = Tensor(shape: [rows]) { out in
             logits.withUnsafeBufferPointer { z in
                 labels.withUnsafeBufferPointer { l in
-                    guard let pz = z.baseAddress, let pl = l.baseAddress, let po = out.baseAddress else { return }
+                    guard let pz = z.baseAddress, let pl = l.baseAddress, let po = out.baseAddress else {
+                        return
+                    }
                     if residual == nil {
                         vk_categorical_nll(pz, pl, po, nil, rows, classes)
                     } else {

@@ -40,7 +40,8 @@ struct RegretBenchCommand: ParsableCommand {
         try withRanks(blasThreads: .one) { communicator in
             guard images >= 1 else { throw ValidationError("--images must be ≥ 1") }
             let loaded = try LoadedRun(
-                folder.directory, checkpoint: checkpoint.map { .file($0) } ?? .newest, communicator: communicator)
+                folder.directory, checkpoint: checkpoint.map { .file($0) } ?? .newest,
+                communicator: communicator)
             let (config, data, model) = (loaded.config, loaded.data, try loaded.model)
             let settings = try regret.settings(ranks: communicator.size)
             var regret = LikelihoodRegret(model: model, config: config, settings: settings)
