@@ -9,6 +9,8 @@
 #   data-parallel   VAEKit 2 ranks / PyTorch DDP (gloo) 2 processes (bench/data_parallel.sh)
 #   per-example     exact per-example gradients: VAEKit factors / PyTorch vmap (bench/per_example.sh)
 #   regret          Likelihood Regret images/s: VAEKit / PyTorch official-style loop (bench/ood_regret.sh)
+#   256-way         the paper's 256-way decoder: training and Likelihood Regret, VAEKit / PyTorch
+#                   (bench/ood_256way_speed.sh)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 trials=${1:-3}
@@ -22,6 +24,7 @@ runs=(
     "data-parallel|bench/data_parallel.sh $trials"
     "per-example|bench/per_example.sh $trials"
     "regret|bench/ood_regret.sh $trials 200"
+    "256-way|bench/ood_256way_speed.sh $trials"
 )
 for entry in "${runs[@]}"; do
     name=${entry%%|*}
@@ -42,4 +45,5 @@ printf '%-52s %s\n' "benchmark" "ratio"
     awk -F': *' '/PyTorch DDP:/ {print "data-parallel 2 ranks (VAEKit / PyTorch DDP)", $2}' bench/results/data-parallel.txt
     awk '/^ratio: per-example/ {s=$4; print "per-example gradients " s " (factors / vmap)", $NF "x"}' bench/results/per-example.txt
     awk '/^VAEKit, 1 rank/ {print "Likelihood Regret, 1 rank (VAEKit / PyTorch)", $(NF-2)} /^VAEKit, 2 ranks/ {print "Likelihood Regret, 2 ranks (VAEKit / PyTorch)", $NF}' bench/results/regret.txt
+    awk '/^training \(examples/ {print "256-way decoder training, 2 ranks (VAEKit / PyTorch)", $NF} /^Likelihood Regret \(images/ {print "256-way decoder Likelihood Regret (VAEKit / PyTorch)", $NF}' bench/results/256-way.txt
 } | awk '{ratio=$NF; $NF=""; printf "%-52s %s\n", $0, ratio}'

@@ -60,10 +60,8 @@ public enum RandomPurpose: UInt64, CaseIterable, Sendable {
     case datamodelSubsets = 25
     /// Generated digit images: each image's digit, font, affine map, stroke width and blur.
     case digitImages = 26
-    /// Bootstrap resamples of OOD metrics; the step is the resample, the split the OOD set.
+    /// Bootstrap resamples of OOD metrics; the index is the resample, the split `<method>:<set>`.
     case bootstrap = 27
-    /// The calibration images of OOD flags drawn from the test set.
-    case calibration = 28
 }
 
 /// The data split or role a draw belongs to: the same example index in two splits (train image
