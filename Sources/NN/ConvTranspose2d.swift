@@ -62,6 +62,16 @@ public struct ConvTranspose2d: Layer {
             input.rank == 4 && input.shape[channelAxis] == inputChannels,
             "\(name): input \(input.shape), expected \(inputChannels) channels on axis \(channelAxis)")
         let parameters = (pass[weight], bias.map { pass[$0] })
+        // Inference (IWAE, sampling): no gradient, no capture — the sub-pixel form, which writes
+        // no column buffer.
+        if channelsLast, !pass.capturePerExample, !input.requiresGradient, !parameters.0.requiresGradient,
+            !(parameters.1?.requiresGradient ?? false)
+        {
+            return Variable(
+                input.value.convTranspose2dChannelsLastBySubpixels(
+                    weight: parameters.0.value, bias: parameters.1?.value, stride: stride, padding: padding,
+                    outputPadding: outputPadding))
+        }
         let trace =
             channelsLast
             ? convTranspose2dChannelsLastTrace(
