@@ -17,7 +17,9 @@ extension Tensor {
     public func convTranspose2dChannelsLastBySubpixels(
         weight: Tensor, bias: Tensor?, stride s: Int, padding p: Int, outputPadding: Int = 0
     ) -> Tensor {
-        precondition(rank == 4 && weight.rank == 4 && shape[3] == weight.shape[0], "input \(shape), weight \(weight.shape)")
+        precondition(
+            rank == 4 && weight.rank == 4 && shape[3] == weight.shape[0],
+            "input \(shape), weight \(weight.shape)")
         let (batch, height, width, inChannels) = (shape[0], shape[1], shape[2], shape[3])
         let (outChannels, k) = (weight.shape[1], weight.shape[2])
         let outHeight = (height - 1) * s - 2 * p + k + outputPadding
@@ -39,7 +41,9 @@ extension Tensor {
                         for (l, kx) in columnTaps.enumerated() {
                             for ci in 0..<inChannels {
                                 let row = ((j * columnTaps.count + l) * inChannels + ci) * outChannels
-                                for co in 0..<outChannels { out[row + co] = w[((ci * outChannels + co) * k + ky) * k + kx] }
+                                for co in 0..<outChannels {
+                                    out[row + co] = w[((ci * outChannels + co) * k + ky) * k + kx]
+                                }
                             }
                         }
                     }
@@ -77,7 +81,9 @@ extension Tensor {
                             for oy in rows {
                                 for ox in columns {
                                     let target = ((b * outHeight + oy) * outWidth + ox) * outChannels
-                                    for co in 0..<outChannels { out[target + co] = values[row * outChannels + co] }
+                                    for co in 0..<outChannels {
+                                        out[target + co] = values[row * outChannels + co]
+                                    }
                                     row += 1
                                 }
                             }
