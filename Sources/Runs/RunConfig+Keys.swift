@@ -86,6 +86,23 @@ extension ConfigKey {
             write: { ConfigKey.quoted($0[keyPath: field]) })
     }
 
+    /// A run name: it names a folder under runs/, so it is never a path.
+    static func runName(_ path: String, _ field: WritableKeyPath<RunConfig, String>, _ doc: String)
+        -> ConfigKey
+    {
+        let expected = "1–100 letters, digits, '.', '_' or '-' (a folder name under runs/, not '.' or '..')"
+        return ConfigKey(
+            path: path, accepts: expected, doc: doc,
+            read: { reader, config in
+                let text = try reader.string(ConfigKey.name(path), default: config[keyPath: field])
+                guard RunConfig.isRunName(text) else {
+                    throw ConfigError.badValue(path: reader.path, key: path, value: text, expected: expected)
+                }
+                config[keyPath: field] = text
+            },
+            write: { ConfigKey.quoted($0[keyPath: field]) })
+    }
+
     static func ints(
         _ path: String, _ field: WritableKeyPath<RunConfig, [Int]>, minimum: Int, _ doc: String
     ) -> ConfigKey {
@@ -123,10 +140,20 @@ extension ConfigKey {
 }
 
 extension RunConfig {
+    /// Whether `name` can name a run folder: 1–100 ASCII letters, digits, `.`, `_`, `-`, and
+    /// not `.` or `..` (so it never leaves runs/).
+    public static func isRunName(_ name: String) -> Bool {
+        guard (1...100).contains(name.utf8.count), name != ".", name != ".." else { return false }
+        return name.unicodeScalars.allSatisfy {
+            ("a"..."z").contains($0) || ("A"..."Z").contains($0) || ("0"..."9").contains($0)
+                || "._-".unicodeScalars.contains($0)
+        }
+    }
+
     /// Every key of a run config, in the order of the resolved YAML.
     public static var keys: [ConfigKey] {
         [
-            .string("name", \.name, "The run's name: its folder under runs/ unless --run is given."),
+            .runName("name", \.name, "The run's name: its folder under runs/ unless --run is given."),
             .seed("seed", \.seed, "The seed of every random draw."),
 
             .string("data.train", \.data.train, "Training set file (VAEKit HDF5 layout)."),

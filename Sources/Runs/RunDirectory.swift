@@ -24,6 +24,16 @@ public struct RunDirectory: Sendable {
     /// The path of the checkpoint after `step` steps.
     public func checkpointPath(step: Int) -> String { "\(checkpointsPath)/checkpoint-\(step).h5" }
 
+    /// The entries of an existing, non-empty folder that is not a VAEKit run (it has no
+    /// config.yaml); nil for a run folder, an empty folder or no folder. Training never writes
+    /// into such a folder.
+    public func foreignEntries() -> [String]? {
+        guard let entries = try? FileManager.default.contentsOfDirectory(atPath: path), !entries.isEmpty,
+            !fileExists(configPath)
+        else { return nil }
+        return entries.sorted()
+    }
+
     /// Creates the folders.
     public func create() throws {
         try makeDirectories(checkpointsPath)

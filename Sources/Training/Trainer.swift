@@ -134,6 +134,11 @@ public final class Trainer {
                 throw ConfigError.mismatch(
                     "\(run.path) already holds checkpoints; pass --resume to continue it or choose another --run folder"
                 )
+            } else if let entries = run.foreignEntries() {
+                let shown = entries.prefix(5).joined(separator: ", ") + (entries.count > 5 ? ", …" : "")
+                throw ConfigError.mismatch(
+                    "\(run.path) exists and is not a VAEKit run folder (it holds \(shown)); choose another --run folder"
+                )
             }
             try run.create()
             try AtomicFile.write(config.yaml, to: run.configPath)

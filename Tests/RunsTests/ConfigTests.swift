@@ -27,7 +27,7 @@ import Testing
 
     @Test func resolvedYAMLRoundTrips() throws {
         var config = RunConfig()
-        config.name = "a \"quoted\" name"
+        config.data.train = "a \"quoted\" path\\with a backslash.h5"
         config.model.hidden = [3, 5]
         config.training.learningRate = 0.00025
         config.data.padding = 2
@@ -104,6 +104,20 @@ import Testing
             } catch {
                 #expect("\(error)".contains(key) && "\(error)".contains(expected), "\(error)")
             }
+        }
+    }
+}
+
+@Suite struct RunNameTests {
+    @Test func runNamesAreFolderNamesNeverPaths() throws {
+        for name in ["demo", "dcgan-256_s1", "a.b", String(repeating: "x", count: 100)] {
+            #expect(RunConfig.isRunName(name), "\(name)")
+        }
+        for name in [
+            "", ".", "..", "../x", "a/b", "/abs", "a b", "tab\t", "é", String(repeating: "x", count: 101),
+        ] {
+            #expect(!RunConfig.isRunName(name), "\(name)")
+            #expect(throws: ConfigError.self) { try RunConfig.parse("name: \"\(name)\"\n", path: "c.yaml") }
         }
     }
 }

@@ -53,6 +53,17 @@ refuses "checkpoint from another config" "do not match" $vaekit train --config c
 printf 'garbage' > "$work/bad.h5"
 refuses "a file that is not HDF5" "not an HDF5 file" $vaekit evaluate --checkpoint "$work/bad.h5"
 refuses "unknown dataset name" "unknown dataset" $vaekit data prepare imagenet --output "$work/z"
+# A run's name is a folder under runs/, never a path; training never writes into a folder that is
+# not a run.
+mkdir -p "$work/names/runs" && cp configs/fashion-mnist-mlp.yaml "$work/names/config.yaml"
+for name in .. ../../x "a/b" ""; do
+    refuses "run name '$name' refused" "name = '$name'" bash -c "cd '$work/names' && '$PWD/$vaekit' train --config config.yaml --set 'name=$name' --set data.train='$work/fmnist/train.h5' --set data.test='$work/fmnist/test.h5' --quiet"
+done
+check "the user's files were not touched" cmp configs/fashion-mnist-mlp.yaml "$work/names/config.yaml"
+mkdir -p "$work/foreign" && echo keep >"$work/foreign/notes.txt"
+refuses "training into a folder that is not a run" "not a VAEKit run folder (it holds notes.txt)" \
+    $vaekit train --config configs/fashion-mnist-mlp.yaml "${small[@]}" --run "$work/foreign" --quiet
+check "the foreign folder is untouched" bash -c "[ \"\$(ls '$work/foreign')\" = notes.txt ]"
 # Data-parallel training: the same global batch on 1, 2 and 4 ranks gives the same parameters.
 # SGD with momentum: only the order of floating-point sums differs between rank counts, so after
 # 8 steps the parameters agree to 1e-6 (seen: 1.5e-8). Adam divides by √v, so gradient entries
@@ -190,8 +201,9 @@ check "report.html in headless Chromium: every section filled, no console messag
 check "report.json holds the run, curves, OOD metrics and influence" /usr/bin/python3 -c \
     "import json,sys; d=json.load(open('$work/report/report.json')); sys.exit(not (d['run']['trainCount']==512 and len(d['curves'])==3 and d['ood']['scores']['metrics']['likelihood_regret'] and d['influence']['query']['tests'] and d['commands']))"
 cp -r "$work/report" "$work/escape"
-sed -i 's|^name: .*|name: "<script>alert(1)</script> \& <b>"|' "$work/escape/config.yaml"
-check "report escapes strings from the config" bash -c \
+# A recorded command holds what the user typed, markup included (run names cannot: they are folder names).
+echo 'vaekit train --config "<script>alert(1)</script> & <b>"' >>"$work/escape/commands.txt"
+check "report escapes strings from the run folder" bash -c \
     "$vaekit report --run '$work/escape' >/dev/null && grep -q '&lt;script&gt;alert(1)&lt;/script&gt; &amp; &lt;b&gt;' '$work/escape/report.html' && ! grep -q '<script>alert' '$work/escape/report.html'"
 refuses "report of a folder without a run" "config.yaml" $vaekit report --run "$work/nothing"
 echo '{"format": "vaekit-ood-1", "scores": ' >"$work/escape/ood.json"
