@@ -24,14 +24,22 @@ public struct RunDirectory: Sendable {
     /// The path of the checkpoint after `step` steps.
     public func checkpointPath(step: Int) -> String { "\(checkpointsPath)/checkpoint-\(step).h5" }
 
-    /// The entries of an existing, non-empty folder that is not a VAEKit run (it has no
-    /// config.yaml); nil for a run folder, an empty folder or no folder. Training never writes
-    /// into such a folder.
+    /// What VAEKit itself writes into a run folder.
+    static let ownEntries: Set<String> = [
+        "config.yaml", "commands.txt", "metrics.jsonl", "training.json", "checkpoints", "images", "gradients",
+        "ood.json", "influence.json", "self-influence.json", "self-influence-analysis.json", "report.json",
+        "report.html",
+    ]
+
+    /// The entries of an existing folder that is not a VAEKit run: it has no config.yaml and holds
+    /// something VAEKit does not write. Nil for a run folder, an empty folder or no folder.
+    /// Training never writes into such a folder.
     public func foreignEntries() -> [String]? {
-        guard let entries = try? FileManager.default.contentsOfDirectory(atPath: path), !entries.isEmpty,
+        guard let entries = try? FileManager.default.contentsOfDirectory(atPath: path),
             !fileExists(configPath)
         else { return nil }
-        return entries.sorted()
+        let foreign = entries.filter { !RunDirectory.ownEntries.contains($0) }.sorted()
+        return foreign.isEmpty ? nil : foreign
     }
 
     /// Creates the folders.

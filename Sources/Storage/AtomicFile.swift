@@ -24,6 +24,31 @@ public enum AtomicFile {
         }
     }
 
+    /// Removes the temporary files (`<name>.tmp-<pid>`) that processes no longer running left in
+    /// `folder` — a checkpoint half-written when its writer was interrupted; returns their names.
+    @discardableResult
+    public static func removeAbandoned(in folder: String) -> [String] {
+        guard let directory = opendir(folder) else { return [] }
+        var names: [String] = []
+        while let entry = readdir(directory) {
+            let name = withUnsafeBytes(of: entry.pointee.d_name) {
+                String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self)
+            }
+            names.append(name)
+        }
+        closedir(directory)
+        var removed: [String] = []
+        for name in names {
+            guard let marker = name.range(of: ".tmp-", options: .backwards),
+                let pid = Int32(name[marker.upperBound...]), pid > 0, pid != getpid()
+            else { continue }
+            // Alive (or not ours to signal): leave it; gone: its file is abandoned.
+            if kill(pid, 0) == 0 || errno == EPERM { continue }
+            if unlink("\(folder)/\(name)") == 0 { removed.append(name) }
+        }
+        return removed.sorted()
+    }
+
     /// Writes `bytes` to `path` atomically.
     public static func write(_ bytes: [UInt8], to path: String) throws {
         try replace(path) { temporary in

@@ -40,10 +40,20 @@ extension Trainer {
             }
         }
         model.arena.sumGradients(of: workerGradients)
+        // A non-finite local loss poisons the local gradient, so that the all-reduce below carries
+        // it to every rank (NaN + x = NaN): every rank sees the same summed gradient and stops at
+        // the same step, with no collective of its own.
+        let localLoss = terms.reduce(0) { $0 + $1.loss }
+        if !localLoss.isFinite, model.arena.count > 0 { model.arena.gradients.pointer[0] = .nan }
         // The global batch mean on every rank.
         try communicator.allReduceSum(
             UnsafeMutableBufferPointer(start: model.arena.gradients.pointer, count: model.arena.count),
             bucketElements: config.training.allReduceBucketMegabytes * (1 << 20) / MemoryLayout<Float>.stride)
+        let summed = UnsafeBufferPointer(start: model.arena.gradients.pointer, count: model.arena.count)
+        if summed.contains(where: { !$0.isFinite }) {
+            throw TrainingError.diverged(
+                step: step, lastCheckpoint: run.latestCheckpoint)
+        }
         if config.training.gradientClip > 0 {
             clipGradientNorm(model.arena, maximumNorm: config.training.gradientClip)
         }

@@ -141,6 +141,11 @@ public final class Trainer {
                 )
             }
             try run.create()
+            for folder in [run.path, run.checkpointsPath] {
+                for name in AtomicFile.removeAbandoned(in: folder) {
+                    log("removed \(folder)/\(name), half-written by an interrupted process")
+                }
+            }
             try AtomicFile.write(config.yaml, to: run.configPath)
         }
         step = try synchronizeState(step: step)

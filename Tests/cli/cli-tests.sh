@@ -39,8 +39,11 @@ check "h5py reads the checkpoint" /usr/bin/python3 Tests/cli/check_checkpoint.py
 check "evaluate" $vaekit evaluate --checkpoint "$work/run/checkpoints/checkpoint-16.h5" --json "$work/eval.json"
 check "evaluate wrote JSON" grep -q '"nll"' "$work/eval.json"
 check "sample" $vaekit sample --checkpoint "$work/run/checkpoints/checkpoint-16.h5" --count 16 --output "$work/s.png"
+dead=$(sh -c 'echo $$')  # a process that has exited: its half-written checkpoint is abandoned
+head -c 1000 /dev/urandom >"$work/run/checkpoints/checkpoint-20.h5.tmp-$dead"
 check "resume continues" $vaekit train --config configs/fashion-mnist-mlp.yaml "${small[@]}" --set training.epochs=3 --run "$work/run" --resume --quiet
 check "resumed to step 24" test -f "$work/run/checkpoints/checkpoint-24.h5"
+check "the abandoned half-written checkpoint was removed" test ! -e "$work/run/checkpoints/checkpoint-20.h5.tmp-$dead"
 
 refuses "missing config file" "no such file" $vaekit train --config "$work/absent.yaml"
 printf 'model:\n  hiden: [3]\n' > "$work/typo.yaml"
@@ -60,6 +63,15 @@ for name in .. ../../x "a/b" ""; do
     refuses "run name '$name' refused" "name = '$name'" bash -c "cd '$work/names' && '$PWD/$vaekit' train --config config.yaml --set 'name=$name' --set data.train='$work/fmnist/train.h5' --set data.test='$work/fmnist/test.h5' --quiet"
 done
 check "the user's files were not touched" cmp configs/fashion-mnist-mlp.yaml "$work/names/config.yaml"
+# Divergence stops the run at the step it happens, on every rank, and no checkpoint is non-finite.
+for ranks in 1 2; do
+    launcher=(); [ "$ranks" -gt 1 ] && launcher=(mpirun --oversubscribe --bind-to none -np "$ranks")
+    refuses "learning rate 10 diverges on $ranks rank(s): stopped by name" "training diverged at step" \
+        "${launcher[@]}" $vaekit train --config configs/fashion-mnist-mlp.yaml "${small[@]}" --set training.learning_rate=10 \
+        --set training.checkpoint_every=1 --set training.workers=1 --run "$work/diverge-$ranks" --quiet
+    check "every checkpoint left by the diverged run is finite ($ranks rank(s))" /usr/bin/python3 -c \
+        "import glob,sys,h5py,numpy as n; fs=glob.glob('$work/diverge-$ranks/checkpoints/*.h5'); sys.exit(not all(n.isfinite(h5py.File(f)['params'][k][()]).all() for f in fs for k in h5py.File(f)['params']))"
+done
 mkdir -p "$work/foreign" && echo keep >"$work/foreign/notes.txt"
 refuses "training into a folder that is not a run" "not a VAEKit run folder (it holds notes.txt)" \
     $vaekit train --config configs/fashion-mnist-mlp.yaml "${small[@]}" --run "$work/foreign" --quiet
