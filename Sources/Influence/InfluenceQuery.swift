@@ -20,6 +20,11 @@ public struct ExampleSpec: Equatable, Sendable {
     /// Indices in that split.
     public var indices: [Int]
 
+    /// The largest index + 1 a spec may name.
+    static let indexLimit = 1_000_000_000
+    /// The most indices one spec may list.
+    static let countLimit = 1_000_000
+
     /// Parses `split:list` where list items are `a` or `a-b` (inclusive).
     public init(_ text: String) throws {
         let parts = text.split(separator: ":", maxSplits: 1).map(String.init)
@@ -30,15 +35,25 @@ public struct ExampleSpec: Equatable, Sendable {
         }
         split = parts[0]
         var indices: [Int] = []
-        for item in parts[1].split(separator: ",") {
-            let bounds = item.split(separator: "-").map { Int($0) }
-            if bounds.count == 1, let value = bounds[0] {
+        let expected =
+            "a or a-b with 0 ≤ a ≤ b < \(ExampleSpec.indexLimit), at most \(ExampleSpec.countLimit) indices in all"
+        for item in parts[1].split(separator: ",", omittingEmptySubsequences: false) {
+            // Digits only: "-5" and "3-" are not indices, and no bound exceeds the limit.
+            let bounds = item.split(separator: "-", omittingEmptySubsequences: false).map { text -> Int? in
+                guard (1...10).contains(text.count), text.allSatisfy({ $0.isASCII && $0.isNumber }),
+                    let value = Int(text), value < ExampleSpec.indexLimit
+                else { return nil }
+                return value
+            }
+            if bounds.count == 1, let value = bounds[0], indices.count < ExampleSpec.countLimit {
                 indices.append(value)
-            } else if bounds.count == 2, let low = bounds[0], let high = bounds[1], low <= high {
+            } else if bounds.count == 2, let low = bounds[0], let high = bounds[1], low <= high,
+                indices.count + (high - low + 1) <= ExampleSpec.countLimit
+            {
                 indices.append(contentsOf: low...high)
             } else {
                 throw ConfigError.badValue(
-                    path: "--test", key: "indices", value: String(item), expected: "a or a-b")
+                    path: "--test", key: "indices", value: String(item), expected: expected)
             }
         }
         guard !indices.isEmpty else {

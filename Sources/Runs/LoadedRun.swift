@@ -108,7 +108,18 @@ public final class LoadedRun {
         case .step(let step): path = try directory.existingCheckpointPath(step: step)
         case .file(let file): path = file
         }
-        let info = try Checkpoint.load(path, into: try model.arena, optimizer: optimizer)
+        let arena = try model.arena
+        let info = try Checkpoint.load(path, into: arena, optimizer: optimizer)
+        // A diverged model is refused by name rather than carried into every result as NaN.
+        for entry in arena.entries {
+            let values = UnsafeBufferPointer(start: arena.values.pointer + entry.offset, count: entry.count)
+            if let bad = values.first(where: { !$0.isFinite }) {
+                throw StorageError.cannotOpen(
+                    path: path,
+                    reason:
+                        "parameter \(entry.name) holds \(bad) (the run diverged); use an earlier checkpoint")
+            }
+        }
         checkpointPath = path
         checkpoint = info
         return info

@@ -245,3 +245,21 @@ import VAEKitTestSupport
         #expect(try query.selfInfluence().count == 400)
     }
 }
+
+@Suite struct ExampleSpecTests {
+    @Test func specsParseListsAndRanges() throws {
+        #expect(try ExampleSpec("test:0-3,7").indices == [0, 1, 2, 3, 7])
+        #expect(try ExampleSpec("train:5").split == "train")
+    }
+
+    /// Negative numbers, open ranges, empty items, huge bounds and huge counts are refused by
+    /// name instead of being read as something else, trapping or allocating gigabytes.
+    @Test func malformedOrHugeSpecsAreRefused() {
+        for text in [
+            "test:-5", "test:3-", "test:-", "test:1,,2", "test:", "test:5-3", "test:0-9223372036854775807",
+            "test:0-4000000000", "test:0-999999999", "test:+3", "test:٣", "val:3", "test:1-2-3",
+        ] {
+            #expect(throws: ConfigError.self, "\(text)") { try ExampleSpec(text) }
+        }
+    }
+}

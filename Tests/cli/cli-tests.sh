@@ -38,6 +38,10 @@ check "h5py reads the checkpoint" /usr/bin/python3 Tests/cli/check_checkpoint.py
     encoder.fc1.weight,encoder.fc1.bias,encoder.fc3.weight,decoder.fc3.bias
 check "evaluate" $vaekit evaluate --checkpoint "$work/run/checkpoints/checkpoint-16.h5" --json "$work/eval.json"
 check "evaluate wrote JSON" grep -q '"nll"' "$work/eval.json"
+mkdir -p "$work/nan/checkpoints" && cp "$work/run/config.yaml" "$work/nan/" && cp "$work/run/checkpoints/checkpoint-16.h5" "$work/nan/checkpoints/"
+/usr/bin/python3 -c "import h5py; f=h5py.File('$work/nan/checkpoints/checkpoint-16.h5','r+'); f['params/decoder.fc3.bias'][0]=float('nan')"
+refuses "a checkpoint with a NaN parameter is refused by name" "decoder.fc3.bias holds nan" \
+    $vaekit evaluate --checkpoint "$work/nan/checkpoints/checkpoint-16.h5"
 check "sample" $vaekit sample --checkpoint "$work/run/checkpoints/checkpoint-16.h5" --count 16 --output "$work/s.png"
 dead=$(sh -c 'echo $$')  # a process that has exited: its half-written checkpoint is abandoned
 head -c 1000 /dev/urandom >"$work/run/checkpoints/checkpoint-20.h5.tmp-$dead"
