@@ -166,8 +166,10 @@ func histogram(_ values: [Double], range: ClosedRange<Double>, bins: Int) -> [(x
     var counts = [Double](repeating: 0, count: bins)
     let width = (range.upperBound - range.lowerBound) / Double(bins)
     for value in values where value.isFinite {
-        let bin = Int(((value - range.lowerBound) / max(width, 1e-300)).rounded(.down))
-        counts[min(max(bin, 0), bins - 1)] += 1
+        // Clamped as a Double first: a score far outside the range (1e30) must not overflow Int.
+        let position = ((value - range.lowerBound) / max(width, 1e-300)).rounded(.down)
+        guard !position.isNaN else { continue }
+        counts[position < 0 ? 0 : position >= Double(bins) ? bins - 1 : Int(position)] += 1
     }
     let total = Double(max(values.count, 1))
     var points = (0..<bins).map { (x: range.lowerBound + Double($0) * width, y: counts[$0] / total) }

@@ -222,6 +222,9 @@ echo 'vaekit train --config "<script>alert(1)</script> & <b>"' >>"$work/escape/c
 check "report escapes strings from the run folder" bash -c \
     "$vaekit report --run '$work/escape' >/dev/null && grep -q '&lt;script&gt;alert(1)&lt;/script&gt; &amp; &lt;b&gt;' '$work/escape/report.html' && ! grep -q '<script>alert' '$work/escape/report.html'"
 refuses "report of a folder without a run" "config.yaml" $vaekit report --run "$work/nothing"
+cp -r "$work/report" "$work/huge"
+/usr/bin/python3 -c "import json; p='$work/huge/ood.json'; d=json.load(open(p)); d['scores']['noise'][0]['regret']=1e30; json.dump(d, open(p,'w'))"
+check "report with a finite score of 1e30 (histogram bins clamp)" $vaekit report --run "$work/huge"
 echo '{"format": "vaekit-ood-1", "scores": ' >"$work/escape/ood.json"
 refuses "report with a truncated ood.json" "ood.json" $vaekit report --run "$work/escape"
 check "a failed report leaves the previous one whole" grep -q '</html>' "$work/escape/report.html"
