@@ -36,7 +36,14 @@ public struct RunData: Sendable {
                     + "but test images \(config.data.test) are \(test.channels)×\(test.height)×\(test.width)")
         }
         guard test.count > 0 else {
-            throw ConfigError.mismatch("\(config.data.test): no test images left after data.exclude_classes")
+            throw ConfigError.mismatch(
+                "\(config.data.test): no test images"
+                    + (config.data.excludeClasses.isEmpty ? "" : " left after data.exclude_classes"))
+        }
+        guard train.channels > 0, train.height > 0, train.width > 0 else {
+            throw ConfigError.mismatch(
+                "\(config.data.train): images are \(train.channels)×\(train.height)×\(train.width); "
+                    + "every dimension must be at least 1")
         }
         guard train.count >= config.training.batchSize else {
             throw ConfigError.mismatch(

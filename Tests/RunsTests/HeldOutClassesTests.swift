@@ -38,6 +38,26 @@ import VAEKitTestSupport
         #expect(throws: ConfigError.self) { try RunData.load(all.config) }
     }
 
+    /// Degenerate data are refused by name: an empty test set (it used to report −ELBO 0) and
+    /// images of 0×0 pixels.
+    @Test func emptyTestSetsAndEmptyImagesAreRefused() throws {
+        let (train, test) = try TinyRun.fashionMNIST(train: 200, test: 10)
+        let empty = try TinyRun("empty-test", train: train, test: test.prefix(0), yaml: "name: e\n")
+        #expect(throws: ConfigError.mismatch("\(empty.config.data.test): no test images")) {
+            try RunData.load(empty.config)
+        }
+        let flat = ImageDataset(
+            images: [], labels: [Int64](repeating: 0, count: 200), channels: 1, height: 0, width: 0,
+            source: "flat", split: "train")
+        let zero = try TinyRun("zero-pixels", train: flat, test: flat, yaml: "name: z\n")
+        do {
+            _ = try RunData.load(zero.config)
+            Issue.record("0×0 images were accepted")
+        } catch {
+            #expect("\(error)".contains("1×0×0"))
+        }
+    }
+
     /// With the 256-way decoder a perturbed pixel is a uniform byte: input = byte/255 and the
     /// class the byte; untouched pixels keep their own.
     @Test func perturbationReplacesBytesForTheCategoricalDecoder() throws {
