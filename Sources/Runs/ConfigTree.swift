@@ -121,14 +121,24 @@ final class ConfigReader {
         return text
     }
 
-    func int(_ name: String, default fallback: Int, minimum: Int = Int.min) throws -> Int {
+    func int(_ name: String, default fallback: Int, minimum: Int = Int.min, maximum: Int = Int.max) throws
+        -> Int
+    {
         guard let text = try scalar(name, expected: "an integer") else { return fallback }
-        guard let number = Int(text.replacingOccurrences(of: "_", with: "")), number >= minimum else {
+        guard let number = Int(text.replacingOccurrences(of: "_", with: "")), number >= minimum,
+            number <= maximum
+        else {
             throw ConfigError.badValue(
-                path: path, key: key(name), value: text,
-                expected: minimum == Int.min ? "an integer" : "an integer ≥ \(minimum)")
+                path: path, key: key(name), value: text, expected: ConfigReader.integerRange(minimum, maximum)
+            )
         }
         return number
+    }
+
+    /// `an integer in [a, b]`, `an integer ≥ a` or `an integer`.
+    static func integerRange(_ minimum: Int, _ maximum: Int) -> String {
+        if maximum != Int.max { return "an integer in [\(minimum), \(maximum)]" }
+        return minimum == Int.min ? "an integer" : "an integer ≥ \(minimum)"
     }
 
     func float(
@@ -145,16 +155,21 @@ final class ConfigReader {
         return number
     }
 
-    func ints(_ name: String, default fallback: [Int], minimum: Int = 1) throws -> [Int] {
+    func ints(
+        _ name: String, default fallback: [Int], minimum: Int = 1, maximum: Int = Int.max,
+        count: Int = Int.max
+    ) throws -> [Int] {
         guard let tree = value(name) else { return fallback }
-        guard case .sequence(let items) = tree else {
-            throw ConfigError.badValue(
-                path: path, key: key(name), value: "\(tree)", expected: "a list of integers")
+        let expected = "a list of at most \(count) integers in [\(minimum), \(maximum)]"
+        guard case .sequence(let items) = tree, items.count <= count else {
+            throw ConfigError.badValue(path: path, key: key(name), value: "\(tree)", expected: expected)
         }
         return try items.map { item in
-            guard case .scalar(let text) = item, let number = Int(text), number >= minimum else {
-                throw ConfigError.badValue(
-                    path: path, key: key(name), value: "\(item)", expected: "a list of integers ≥ \(minimum)")
+            guard case .scalar(let text) = item, let number = Int(text), number >= minimum, number <= maximum
+            else {
+                let shown: String
+                if case .scalar(let text) = item { shown = text } else { shown = "\(item)" }
+                throw ConfigError.badValue(path: path, key: key(name), value: shown, expected: expected)
             }
             return number
         }

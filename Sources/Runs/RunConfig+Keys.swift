@@ -36,14 +36,17 @@ public struct ConfigKey {
 }
 
 extension ConfigKey {
+    /// An integer key; every one has an upper bound too, so that no value from a file can ask
+    /// for an absurd allocation or loop (the default bound, 10⁹, covers counts and steps).
     static func int(
-        _ path: String, _ field: WritableKeyPath<RunConfig, Int>, minimum: Int, _ doc: String
+        _ path: String, _ field: WritableKeyPath<RunConfig, Int>, minimum: Int, maximum: Int = 1_000_000_000,
+        _ doc: String
     ) -> ConfigKey {
         ConfigKey(
-            path: path, accepts: "an integer ≥ \(minimum)", doc: doc,
+            path: path, accepts: ConfigReader.integerRange(minimum, maximum), doc: doc,
             read: { reader, config in
                 config[keyPath: field] = try reader.int(
-                    ConfigKey.name(path), default: config[keyPath: field], minimum: minimum)
+                    ConfigKey.name(path), default: config[keyPath: field], minimum: minimum, maximum: maximum)
             },
             write: { "\($0[keyPath: field])" })
     }
@@ -104,13 +107,15 @@ extension ConfigKey {
     }
 
     static func ints(
-        _ path: String, _ field: WritableKeyPath<RunConfig, [Int]>, minimum: Int, _ doc: String
+        _ path: String, _ field: WritableKeyPath<RunConfig, [Int]>, minimum: Int, maximum: Int, count: Int,
+        _ doc: String
     ) -> ConfigKey {
         ConfigKey(
-            path: path, accepts: "a list of integers ≥ \(minimum)", doc: doc,
+            path: path, accepts: "a list of at most \(count) integers in [\(minimum), \(maximum)]", doc: doc,
             read: { reader, config in
                 config[keyPath: field] = try reader.ints(
-                    ConfigKey.name(path), default: config[keyPath: field], minimum: minimum)
+                    ConfigKey.name(path), default: config[keyPath: field], minimum: minimum, maximum: maximum,
+                    count: count)
             },
             write: { "[\($0[keyPath: field].map(String.init).joined(separator: ", "))]" })
     }
@@ -162,7 +167,7 @@ extension RunConfig {
                 "data.binarization", \.data.binarization,
                 "How pixel bytes become inputs: as intensities, or dynamically binarized."),
             .int(
-                "data.padding", \.data.padding, minimum: 0,
+                "data.padding", \.data.padding, minimum: 0, maximum: 256,
                 "Zero pixels added around each image (2 turns 28×28 into 32×32)."),
             .int(
                 "data.train_limit", \.data.trainLimit, minimum: 0,
@@ -175,26 +180,31 @@ extension RunConfig {
                 "Probability of replacing each training pixel by noise (0.2 for the likelihood-ratio background model)."
             ),
             .ints(
-                "data.exclude_classes", \.data.excludeClasses, minimum: 0,
+                "data.exclude_classes", \.data.excludeClasses, minimum: 0, maximum: 1_000_000, count: 1000,
                 "Labels left out of training and test; `vaekit ood --ood heldout-classes` scores their test images."
             ),
 
             .choice(
                 "model.architecture", \.model.architecture, "MLP or the DCGAN-like conv VAE (32×32 images)."),
-            .int("model.latent", \.model.latent, minimum: 1, "Latent dimensions Z."),
+            .int("model.latent", \.model.latent, minimum: 1, maximum: 65_536, "Latent dimensions Z."),
             .ints(
-                "model.hidden", \.model.hidden, minimum: 1,
+                "model.hidden", \.model.hidden, minimum: 1, maximum: 65_536, count: 64,
                 "MLP hidden widths, encoder order (the decoder mirrors them)."),
             .choice("model.activation", \.model.activation, "MLP activation."),
-            .int("model.width", \.model.width, minimum: 1, "DCGAN base width (channels of the first conv)."),
+            .int(
+                "model.width", \.model.width, minimum: 1, maximum: 65_536,
+                "DCGAN base width (channels of the first conv)."),
             .choice("model.likelihood", \.model.likelihood, "Decoder likelihood p(x|z)."),
             .float(
                 "model.gaussian_std", \.model.gaussianStandardDeviation, minimum: 1e-6,
                 "σ of the fixed-variance Gaussian decoder."),
 
-            .int("training.epochs", \.training.epochs, minimum: 1, "Epochs over the training set."),
             .int(
-                "training.batch_size", \.training.batchSize, minimum: 1, "Global batch size (over all ranks)."
+                "training.epochs", \.training.epochs, minimum: 1, maximum: 1_000_000,
+                "Epochs over the training set."),
+            .int(
+                "training.batch_size", \.training.batchSize, minimum: 1, maximum: 1_000_000,
+                "Global batch size (over all ranks)."
             ),
             .choice("training.optimizer", \.training.optimizer, "The optimizer."),
             .float(
@@ -226,20 +236,21 @@ extension RunConfig {
                 "training.evaluation_count", \.training.evaluationCount, minimum: 0,
                 "Test examples per evaluation during training (0 = all)."),
             .int(
-                "training.workers", \.training.workers, minimum: 1,
+                "training.workers", \.training.workers, minimum: 1, maximum: 1024,
                 "In-process workers, each taking a contiguous part of every batch."),
             .int(
-                "training.blas_threads", \.training.blasThreads, minimum: 1,
+                "training.blas_threads", \.training.blasThreads, minimum: 1, maximum: 1024,
                 "OpenBLAS threads per process (shared by the workers)."),
             .int(
                 "training.allreduce_bucket_mb", \.training.allReduceBucketMegabytes, minimum: 1,
+                maximum: 65_536,
                 "Largest all-reduce of the gradient arena, in MiB; larger arenas go in several buckets."),
 
             .int(
-                "evaluation.iwae_samples", \.evaluation.iwaeSamples, minimum: 1,
+                "evaluation.iwae_samples", \.evaluation.iwaeSamples, minimum: 1, maximum: 10_000_000,
                 "Importance samples K of the IWAE estimate."),
             .int(
-                "evaluation.iwae_chunk", \.evaluation.iwaeChunk, minimum: 1,
+                "evaluation.iwae_chunk", \.evaluation.iwaeChunk, minimum: 1, maximum: 1_000_000,
                 "Samples decoded at once per example."),
             .int("evaluation.count", \.evaluation.count, minimum: 0, "Test examples evaluated (0 = all)."),
 
@@ -250,6 +261,7 @@ extension RunConfig {
                 "β (and Jacobian-L1's γ) ramp linearly from 0 over this many steps; 0 = no ramp."),
             .int(
                 "objective.leapfrog_steps", \.objective.hamiltonian.leapfrogSteps, minimum: 1,
+                maximum: 10_000,
                 "HVAE: leapfrog steps K."),
             .choice("objective.tempering", \.objective.hamiltonian.tempering, "HVAE: tempering schedule."),
             .float(
@@ -287,13 +299,17 @@ extension RunConfig {
             ),
             .int(
                 "objective.supervised_latents", \.objective.supervised.supervisedLatents, minimum: 1,
+                maximum: 65_536,
                 "Supervised VAE: d_s, the latents the classifier sees."),
-            .int("objective.classes", \.objective.supervised.classes, minimum: 2, "Supervised VAE: classes."),
+            .int(
+                "objective.classes", \.objective.supervised.classes, minimum: 2, maximum: 1_000_000,
+                "Supervised VAE: classes."),
             .float(
                 "objective.classifier_weight", \.objective.classifierWeight, minimum: 0,
                 "Supervised VAE: α, the classifier loss weight."),
             .int(
                 "objective.classifier_hidden", \.objective.supervised.classifierHidden, minimum: 1,
+                maximum: 65_536,
                 "Supervised VAE: classifier hidden width."),
         ]
     }

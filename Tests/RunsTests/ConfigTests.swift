@@ -96,7 +96,10 @@ import Testing
             ("training.schedule=linear", "training.schedule", "constant, step, cosine"),
             ("objective.kind=vqvae", "objective.kind", "jacobian_l1"),
             ("data.perturbation=1.5", "data.perturbation", "[0.0, 1.0]"),
-            ("training.workers=0", "training.workers", "≥ 1"),
+            ("training.workers=0", "training.workers", "[1, 1024]"),
+            ("training.workers=100000", "training.workers", "[1, 1024]"),
+            ("training.epochs=9223372036854775807", "training.epochs", "[1, 1000000]"),
+            ("model.hidden=[3, 100000000]", "model.hidden", "at most 64 integers in [1, 65536]"),
         ] {
             do {
                 _ = try RunConfig.parse("", path: "c.yaml", overrides: [override])

@@ -60,6 +60,12 @@ refuses "checkpoint from another config" "do not match" $vaekit train --config c
 printf 'garbage' > "$work/bad.h5"
 refuses "a file that is not HDF5" "not an HDF5 file" $vaekit evaluate --checkpoint "$work/bad.h5"
 refuses "unknown dataset name" "unknown dataset" $vaekit data prepare imagenet --output "$work/z"
+# Every integer key has an upper bound: none of these may trap, hang or allocate.
+for kv in data.padding=2147483648 model.latent=2147483648 training.workers=100000 training.blas_threads=2147483648 \
+    "model.hidden=[100000000]" training.epochs=9223372036854775807 training.allreduce_bucket_mb=9223372036854775807 \
+    "model.hidden=[$(seq -s, 1 100 | sed 's/[0-9]*/3/g')]"; do
+    refuses "config bound: ${kv:0:40}" "is not" $vaekit train --config configs/fashion-mnist-mlp.yaml --set "$kv" --run "$work/bounds"
+done
 # A run's name is a folder under runs/, never a path; training never writes into a folder that is
 # not a run.
 mkdir -p "$work/names/runs" && cp configs/fashion-mnist-mlp.yaml "$work/names/config.yaml"
