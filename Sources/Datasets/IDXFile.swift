@@ -11,25 +11,39 @@ public struct IDXFile {
     /// Row-major bytes.
     public var bytes: [UInt8]
 
+    /// The largest data an IDX file may declare: 2³⁴ bytes (16 GiB).
+    public static let maximumBytes = 1 << 34
+
     /// Reads `path` (gzip-compressed or plain).
     public static func read(_ path: String) throws -> IDXFile {
         guard let file = gzopen(path, "rb") else {
             throw DatasetError.unreadable(path: path, reason: "no such file or not readable")
         }
         defer { gzclose(file) }
+        // zlib's message for a failed read (a bad CRC, a missing trailer, corrupt data).
+        func zlibError() -> String? {
+            var code: Int32 = 0
+            guard let message = gzerror(file, &code), code != Z_OK, code != Z_STREAM_END else { return nil }
+            return String(cString: message)
+        }
+        // Reads `count` bytes, growing the buffer only as data arrive: a header claiming more than
+        // the file holds costs what the file holds, not what it claims.
         func readExactly(_ count: Int) throws -> [UInt8] {
-            var buffer = [UInt8](repeating: 0, count: count)
-            var filled = 0
-            while filled < count {
-                let chunk = min(count - filled, 1 << 30)
-                let result = buffer.withUnsafeMutableBytes {
-                    gzread(file, $0.baseAddress.map { $0 + filled }, UInt32(chunk))
-                }
+            var buffer: [UInt8] = []
+            buffer.reserveCapacity(min(count, 1 << 24))
+            var chunk = [UInt8](repeating: 0, count: min(count, 1 << 24))
+            while buffer.count < count {
+                let wanted = min(count - buffer.count, chunk.count)
+                let result = chunk.withUnsafeMutableBytes { gzread(file, $0.baseAddress, UInt32(wanted)) }
                 guard result > 0 else {
+                    let reason = result < 0 ? zlibError().map { "corrupt (\($0))" } : nil
                     throw DatasetError.badIDX(
-                        path: path, reason: "truncated: expected \(count) bytes, got \(filled)")
+                        path: path,
+                        reason: reason
+                            ?? "truncated: the header promises \(count) bytes, the file holds \(buffer.count)"
+                    )
                 }
-                filled += Int(result)
+                buffer.append(contentsOf: chunk[0..<Int(result)])
             }
             return buffer
         }
@@ -51,14 +65,27 @@ public struct IDXFile {
         let shape = (0..<rank).map { axis in
             header[(4 * axis)..<(4 * axis + 4)].reduce(0) { $0 << 8 | Int($1) }
         }
-        let count = shape.reduce(1, *)
-        guard count <= 1 << 34 else {
-            throw DatasetError.badIDX(path: path, reason: "implausible shape \(shape)")
+        // Extents are < 2³² each; their product can overflow Int: multiply with a check.
+        var count = 1
+        for extent in shape {
+            let (product, overflow) = count.multipliedReportingOverflow(by: extent)
+            guard !overflow, product <= IDXFile.maximumBytes else {
+                throw DatasetError.badIDX(
+                    path: path, reason: "implausible shape \(shape) (more than \(IDXFile.maximumBytes) bytes)"
+                )
+            }
+            count = product
         }
         let bytes = try readExactly(count)
         var extra: UInt8 = 0
-        if gzread(file, &extra, 1) > 0 {
+        let tail = gzread(file, &extra, 1)
+        if tail > 0 {
             throw DatasetError.badIDX(path: path, reason: "trailing bytes after \(shape)")
+        }
+        // At the end zlib checks the gzip trailer (CRC and length); a missing trailer reads as the
+        // end of the file with an error set, not as a failed read.
+        if let message = zlibError() {
+            throw DatasetError.badIDX(path: path, reason: "corrupt at the end of the data (\(message))")
         }
         return IDXFile(shape: shape, bytes: bytes)
     }

@@ -2,6 +2,7 @@
 
 import CZlib
 import Datasets
+import Foundation
 import Storage
 import TensorCore
 import Testing
@@ -100,5 +101,52 @@ func writeIDX(_ path: String, shape: [Int], bytes: [UInt8], magicType: UInt8 = 0
         let padded = set.padded(by: 1)
         #expect(padded.height == 4 && padded.width == 4)
         #expect(padded.images == [0, 0, 0, 0, 0, 1, 2, 0, 0, 3, 4, 0, 0, 0, 0, 0])
+    }
+}
+
+@Suite struct IDXHardeningTests {
+    /// Bytes of a file.
+    static func bytes(_ path: String) throws -> [UInt8] {
+        try [UInt8](Data(contentsOf: URL(fileURLWithPath: path)))
+    }
+
+    static func write(_ bytes: [UInt8], to path: String) throws {
+        try Data(bytes).write(to: URL(fileURLWithPath: path))
+    }
+
+    static func refusal(_ path: String) -> String? {
+        do {
+            _ = try IDXFile.read(path)
+            return nil
+        } catch { return "\(error)" }
+    }
+
+    /// Declared sizes are checked before anything is allocated: three 2³²−1 extents (an Int
+    /// overflow before), and an 800-byte file claiming 13 GB (allocated before).
+    @Test func declaredSizesAreCheckedAgainstOverflowAndTheData() throws {
+        let folder = makeTestFolder()
+        try IDXHardeningTests.write(
+            [0, 0, 8, 3] + [UInt8](repeating: 0xFF, count: 12), to: "\(folder)/overflow.idx")
+        #expect(IDXHardeningTests.refusal("\(folder)/overflow.idx")?.contains("implausible shape") == true)
+        // 13,000,000 × 1000 × 1 bytes claimed, 788 present.
+        let claim: [UInt8] = [0, 0, 8, 3, 0x00, 0xC6, 0x5D, 0x40, 0, 0, 0x03, 0xE8, 0, 0, 0, 1]
+        try IDXHardeningTests.write(claim + [UInt8](repeating: 0, count: 788), to: "\(folder)/claim.idx")
+        #expect(
+            IDXHardeningTests.refusal("\(folder)/claim.idx")?.contains(
+                "promises 13000000000 bytes, the file holds 788") == true)
+    }
+
+    /// A gzip file with a wrong CRC or without its trailer is corrupt, said as such.
+    @Test func gzipTrailerIsChecked() throws {
+        let folder = makeTestFolder()
+        writeIDX("\(folder)/good.gz", shape: [2, 2, 2], bytes: (0..<8).map { UInt8($0) })
+        #expect(IDXHardeningTests.refusal("\(folder)/good.gz") == nil)
+        let good = try IDXHardeningTests.bytes("\(folder)/good.gz")
+        var badCRC = good
+        badCRC[good.count - 8] ^= 0xFF
+        try IDXHardeningTests.write(badCRC, to: "\(folder)/crc.gz")
+        #expect(IDXHardeningTests.refusal("\(folder)/crc.gz")?.contains("incorrect data check") == true)
+        try IDXHardeningTests.write(Array(good.dropLast(8)), to: "\(folder)/short.gz")
+        #expect(IDXHardeningTests.refusal("\(folder)/short.gz")?.contains("unexpected end of file") == true)
     }
 }
