@@ -176,6 +176,9 @@ public final class HDF5File {
         }
     }
 
+    /// The most bytes one dataset may declare: 2³⁴ (16 GiB).
+    public static let maximumBytes = 1 << 34
+
     /// The shape and stored element type of a dataset.
     public func describe(_ name: String) throws -> (shape: [Int], type: ElementType?) {
         guard exists(name) else { throw StorageError.missing(path: path, object: name) }
@@ -207,7 +210,26 @@ public final class HDF5File {
         }
         let dataset = H5Dopen2(handle, name, vaekit_h5p_default())
         defer { H5Dclose(dataset) }
-        var values = [T](repeating: zero, count: shape.reduce(1, *))
+        // A declared shape is checked before it is allocated: no overflow, at most 2³⁴ bytes, and
+        // no more than the stored data could hold (deflate compresses at most ~1,032×).
+        var count = 1
+        for extent in shape {
+            let (product, overflow) = count.multipliedReportingOverflow(by: extent)
+            guard !overflow, product <= HDF5File.maximumBytes / MemoryLayout<T>.stride else {
+                throw StorageError.invalid(
+                    path: path, reason: "dataset \(name) declares an implausible shape \(shape)")
+            }
+            count = product
+        }
+        let stored = Int(H5Dget_storage_size(dataset))
+        guard count * MemoryLayout<T>.stride <= stored * 2048 + (1 << 20) else {
+            throw StorageError.invalid(
+                path: path,
+                reason:
+                    "dataset \(name) declares \(shape) (\(count * MemoryLayout<T>.stride) bytes) but stores \(stored) bytes"
+            )
+        }
+        var values = [T](repeating: zero, count: count)
         if !values.isEmpty {
             let status = values.withUnsafeMutableBytes {
                 H5Dread(
