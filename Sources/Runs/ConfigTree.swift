@@ -19,8 +19,67 @@ indirect enum ConfigTree: Equatable {
         }
     }
 
+    /// Limits on a config's YAML, checked on the text before it is parsed.
+    static let maximumBytes = 1 << 20
+    static let maximumDepth = 32
+    static let maximumIndentation = 256
+
+    /// Refuses text the parser would spend unbounded memory or stack on: over 1 MiB, anchors or
+    /// aliases (whose expansion can grow exponentially; configs never need them), flow
+    /// collections nested deeper than 32 or lines indented more than 256 columns.
+    static func checkBounds(_ text: String, path: String) throws {
+        let refuse = { (reason: String) in ConfigError.syntax(path: path, reason: reason) }
+        guard text.utf8.count <= maximumBytes else { throw refuse("more than \(maximumBytes) bytes") }
+        var (quote, depth, column, previous): (UInt8?, Int, Int, UInt8) = (nil, 0, 0, UInt8(ascii: "\n"))
+        var indenting = true
+        for byte in text.utf8 {
+            defer { previous = byte }
+            if byte == UInt8(ascii: "\n") {
+                (column, indenting) = (0, true)
+                if quote == UInt8(ascii: "\n") { quote = nil }  // the end of a comment
+                continue
+            }
+            if indenting {
+                if byte == UInt8(ascii: " ") {
+                    column += 1
+                    guard column <= maximumIndentation else {
+                        throw refuse("a line indented more than \(maximumIndentation) columns")
+                    }
+                    continue
+                }
+                indenting = false
+            }
+            if let open = quote {
+                if byte == open { quote = nil }
+                continue
+            }
+            switch byte {
+            case UInt8(ascii: "'"), UInt8(ascii: "\""): quote = byte
+            case UInt8(ascii: "#") where previous == UInt8(ascii: " ") || previous == UInt8(ascii: "\n"):
+                // A comment: nothing until the end of the line counts (quote stays closed).
+                quote = UInt8(ascii: "\n")
+            case UInt8(ascii: "["), UInt8(ascii: "{"):
+                depth += 1
+                guard depth <= maximumDepth else {
+                    throw refuse("collections nested deeper than \(maximumDepth)")
+                }
+            case UInt8(ascii: "]"), UInt8(ascii: "}"): depth = max(0, depth - 1)
+            case UInt8(ascii: "&"), UInt8(ascii: "*"):
+                if [
+                    UInt8(ascii: " "), UInt8(ascii: "\n"), UInt8(ascii: "["), UInt8(ascii: "{"),
+                    UInt8(ascii: ","),
+                ]
+                .contains(previous) {
+                    throw refuse("YAML anchors and aliases (& and *) are not supported in configs")
+                }
+            default: break
+            }
+        }
+    }
+
     /// Parses YAML text; an empty document is an empty mapping.
     static func parse(_ text: String, path: String) throws -> ConfigTree {
+        try checkBounds(text, path: path)
         do {
             guard let node = try Yams.compose(yaml: text) else { return .mapping([]) }
             return try convert(node, path: path)

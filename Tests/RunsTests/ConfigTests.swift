@@ -1,5 +1,6 @@
 // The run config: defaults, overrides, round trips and errors that name the key.
 
+import Foundation
 import Runs
 import Testing
 
@@ -121,6 +122,30 @@ import Testing
         ] {
             #expect(!RunConfig.isRunName(name), "\(name)")
             #expect(throws: ConfigError.self) { try RunConfig.parse("name: \"\(name)\"\n", path: "c.yaml") }
+        }
+    }
+}
+
+@Suite struct YAMLBoundsTests {
+    /// Text the parser would spend unbounded stack or memory on is refused before parsing; the
+    /// configs in configs/ (comments, quotes, flow lists) still parse.
+    @Test func deepNestingAliasesAndHugeTextAreRefused() throws {
+        let cases = [
+            String(repeating: "[", count: 100_000),
+            (0..<300).map { String(repeating: " ", count: $0) + "k\($0):" }.joined(separator: "\n"),
+            "a: &x [1, 2]\nb: *x\n",
+            "name: " + String(repeating: "x", count: 2 << 20),
+        ]
+        for text in cases {
+            #expect(throws: ConfigError.self) { try RunConfig.parse(text, path: "hostile.yaml") }
+        }
+        let fine =
+            "data:\n  train: \"a*b & c # not a comment\"  # a comment with & and *\nmodel:\n  hidden: [3, 4]\n"
+        let config = try RunConfig.parse(fine, path: "fine.yaml")
+        #expect(config.model.hidden == [3, 4] && config.data.train == "a*b & c # not a comment")
+        for config in try FileManager.default.contentsOfDirectory(atPath: "configs")
+        where config.hasSuffix(".yaml") {
+            _ = try RunConfig.load("configs/\(config)")
         }
     }
 }
