@@ -1,14 +1,27 @@
 // The metrics log: one JSON object per line, appended and flushed after every record.
 
 import Foundation
+import Storage
 
 /// An append-only JSON-lines file.
 final class MetricsLog {
     let path: String
     private let handle: FileHandle
 
-    init(path: String, truncate: Bool) throws {
+    /// Opens the log for appending; `truncate` empties it; `keepingThrough` (a resume) keeps only
+    /// the records of steps up to that one, so that steps redone after an interruption are not
+    /// recorded twice.
+    init(path: String, truncate: Bool, keepingThrough step: Int? = nil) throws {
         self.path = path
+        if let step, !truncate, let text = try? String(contentsOfFile: path, encoding: .utf8) {
+            let kept = text.split(separator: "\n").filter { line in
+                guard let object = try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any],
+                    let recorded = (object["step"] as? NSNumber)?.intValue
+                else { return true }
+                return recorded <= step
+            }
+            try AtomicFile.write(kept.map { $0 + "\n" }.joined(), to: path)
+        }
         if truncate || !FileManager.default.fileExists(atPath: path) {
             guard FileManager.default.createFile(atPath: path, contents: nil) else {
                 throw CocoaError(.fileWriteNoPermission, userInfo: [NSFilePathErrorKey: path])

@@ -153,7 +153,9 @@ public final class Trainer {
         return State(
             step: step, firstStep: step, lastStep: lastStep, lastCheckpointStep: step,
             learningRate: schedule.rate(step: step),
-            metrics: try MetricsLog(path: writes ? run.metricsPath : "/dev/null", truncate: !resume),
+            metrics: try MetricsLog(
+                path: writes ? run.metricsPath : "/dev/null", truncate: !resume,
+                keepingThrough: resume && writes ? step : nil),
             progress: ProgressDisplay(
                 total: lastStep, startingAt: step, label: "train",
                 enabled: showsProgress && communicator.isCoordinator),
@@ -194,6 +196,8 @@ public final class Trainer {
             "epoch": Double(state.step / stepsPerEpoch), "step": Double(state.step),
             "learning_rate": Double(state.learningRate),
             "train_loss": loss.mean, "train_reconstruction": reconstruction.mean, "train_kl": kl.mean,
+            // The steps the means cover: fewer than an epoch's when the epoch was resumed.
+            "train_steps": Double(loss.count),
             "examples_per_second": rate(since: state.started, steps: state.step - state.firstStep),
         ]
         let complete = state.step % stepsPerEpoch == 0

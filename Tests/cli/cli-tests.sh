@@ -48,6 +48,12 @@ head -c 1000 /dev/urandom >"$work/run/checkpoints/checkpoint-20.h5.tmp-$dead"
 check "resume continues" $vaekit train --config configs/fashion-mnist-mlp.yaml "${small[@]}" --set training.epochs=3 --run "$work/run" --resume --quiet
 check "resumed to step 24" test -f "$work/run/checkpoints/checkpoint-24.h5"
 check "the abandoned half-written checkpoint was removed" test ! -e "$work/run/checkpoints/checkpoint-20.h5.tmp-$dead"
+# An interruption after the step-16 record but before its checkpoint: the resumed run redoes
+# steps 9-16 and records them once.
+cp -r "$work/run" "$work/rerun" && rm "$work/rerun/checkpoints/checkpoint-"{12,16,20,24}.h5
+check "resume after an interruption" $vaekit train --config configs/fashion-mnist-mlp.yaml "${small[@]}" --set training.epochs=3 --run "$work/rerun" --resume --quiet
+check "metrics.jsonl records each step once, with the steps each mean covers" /usr/bin/python3 -c \
+    "import json,sys; r=[json.loads(l) for l in open('$work/rerun/metrics.jsonl') if l.strip()]; print([x['step'] for x in r]); sys.exit(not ([x['step'] for x in r]==[8,16,24] and r[-1]['train_steps']==8))"
 
 refuses "missing config file" "no such file" $vaekit train --config "$work/absent.yaml"
 printf 'model:\n  hiden: [3]\n' > "$work/typo.yaml"
