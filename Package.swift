@@ -135,6 +135,11 @@ let package = Package(
                 "TensorCore", "Training", "VAEKitTestSupport",
             ]),
         .testTarget(
+            name: "FuzzTests",
+            dependencies: [
+                "CZlib", "Cluster", "Datasets", "Influence", "OOD", "Runs", "Storage", "VAEKitTestSupport",
+            ]),
+        .testTarget(
             name: "OODTests",
             dependencies: [
                 "Cluster", "Datasets", "Models", "OOD", "Runs", "TensorCore", "Training", "VAEKitTestSupport",

@@ -100,7 +100,7 @@ public struct IndexManifest: Codable, Equatable, Sendable {
     /// ascending checkpoints, and shards that partition 0..<N in order, with the same ranges at
     /// every checkpoint (a rank then owns the same examples at every checkpoint), under
     /// `gradients/`.
-    func validate(path: String) throws {
+    public func validate(path: String) throws {
         let fail = { (reason: String) in StorageError.invalid(path: path, reason: reason) }
         guard GradientMode(rawValue: mode) != nil else {
             throw fail(

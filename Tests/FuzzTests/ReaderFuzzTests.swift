@@ -1,0 +1,183 @@
+// Seeded mutations of every file and text a user can feed VAEKit — byte flips, truncations,
+// extensions and header edits — given to the reader that takes it. A reader may accept a
+// mutation or refuse it with an error; it must not crash, hang or allocate what a header merely
+// claims (a crash ends this test process, so finishing is the check). VAEKIT_FUZZ_CASES sets
+// the cases per reader (default 2,000; bench/fuzz.sh runs 100,000).
+
+import CZlib
+import Cluster
+import Datasets
+import Foundation
+import Influence
+import OOD
+import Runs
+import Storage
+import Testing
+import VAEKitTestSupport
+
+/// A small deterministic generator (SplitMix64): the fuzz cases are the same on every run.
+struct Mutator {
+    var state: UInt64
+
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+
+    mutating func below(_ n: Int) -> Int { Int(next() % UInt64(max(n, 1))) }
+
+    /// One mutation of `bytes`: flips, a truncation, an extension, or header bytes set to
+    /// extreme values.
+    mutating func mutate(_ bytes: [UInt8]) -> [UInt8] {
+        var out = bytes
+        switch below(5) {
+        case 0:
+            for _ in 0..<(1 + below(8)) where !out.isEmpty { out[below(out.count)] ^= UInt8(1 << below(8)) }
+        case 1: out = Array(out.prefix(below(out.count + 1)))
+        case 2: out += (0..<(1 + below(64))).map { _ in UInt8(truncatingIfNeeded: next()) }
+        case 3:
+            let extremes: [UInt8] = [0x00, 0xFF, 0x7F, 0x80, 0x01]
+            for _ in 0..<(1 + below(6)) where !out.isEmpty {
+                out[below(min(out.count, 96))] = extremes[below(extremes.count)]
+            }
+        default:
+            for _ in 0..<(1 + below(3)) where !out.isEmpty {
+                out[below(out.count)] = UInt8(truncatingIfNeeded: next())
+            }
+        }
+        return out
+    }
+}
+
+@Suite(.serialized) struct ReaderFuzzTests {
+    static let cases = Int(ProcessInfo.processInfo.environment["VAEKIT_FUZZ_CASES"] ?? "") ?? 2000
+
+    /// Runs `read` on `cases` mutations of `base` written to a file; returns (accepted, refused).
+    static func fuzzFile(_ base: [UInt8], seed: UInt64, suffix: String, read: (String) throws -> Void) -> (
+        Int, Int
+    ) {
+        let folder = makeTestFolder("fuzz-\(seed)")
+        var mutator = Mutator(state: seed)
+        var counts = (0, 0)
+        for index in 0..<cases {
+            let path = "\(folder)/case-\(index % 8)\(suffix)"
+            FileManager.default.createFile(atPath: path, contents: Data(mutator.mutate(base)))
+            if ProcessInfo.processInfo.environment["VAEKIT_FUZZ_TRACE"] != nil {
+                FileHandle.standardError.write(Data("fuzz case \(index): \(path)\n".utf8))
+            }
+            do {
+                try read(path)
+                counts.0 += 1
+            } catch { counts.1 += 1 }
+        }
+        return counts
+    }
+
+    /// Runs `parse` on `cases` mutations of `base` as text.
+    static func fuzzText(_ base: String, seed: UInt64, parse: (String) throws -> Void) -> (Int, Int) {
+        var mutator = Mutator(state: seed)
+        var counts = (0, 0)
+        for _ in 0..<cases {
+            do {
+                try parse(String(decoding: mutator.mutate(Array(base.utf8)), as: UTF8.self))
+                counts.0 += 1
+            } catch { counts.1 += 1 }
+        }
+        return counts
+    }
+
+    static func bytes(_ path: String) throws -> [UInt8] {
+        [UInt8](try Data(contentsOf: URL(fileURLWithPath: path)))
+    }
+
+    @Test func idxPlainAndGzip() throws {
+        let folder = makeTestFolder()
+        var idx: [UInt8] = [0, 0, 8, 3, 0, 0, 0, 4, 0, 0, 0, 6, 0, 0, 0, 5]
+        idx += (0..<120).map { UInt8($0 * 2) }
+        let plain = ReaderFuzzTests.fuzzFile(idx, seed: 1, suffix: ".idx") { _ = try IDXFile.read($0) }
+        let file = gzopen("\(folder)/base.gz", "wb")
+        _ = idx.withUnsafeBytes { gzwrite(file, $0.baseAddress, UInt32($0.count)) }
+        gzclose(file)
+        let gzip = ReaderFuzzTests.fuzzFile(
+            try ReaderFuzzTests.bytes("\(folder)/base.gz"), seed: 2, suffix: ".gz"
+        ) {
+            _ = try IDXFile.read($0)
+        }
+        #expect(plain.0 + plain.1 == ReaderFuzzTests.cases && gzip.0 + gzip.1 == ReaderFuzzTests.cases)
+        #expect(plain.1 > 0 && gzip.1 > 0, "no mutation was refused: the fuzzer is not reaching the checks")
+    }
+
+    /// Found by this test and not yet fixed: Debian's libhdf5 1.10 segfaults in H5HG_read when a
+    /// variable-length string attribute points into a corrupted global heap (seed 3, case 44, a
+    /// dataset file's `source` attribute), so a crash ends the run. Kept for `bench/fuzz.sh`
+    /// (VAEKIT_FUZZ_HDF5=1) until VAEKit checks attributes before libhdf5 reads them.
+    @Test(.enabled(if: ProcessInfo.processInfo.environment["VAEKIT_FUZZ_HDF5"] != nil))
+    func hdf5DatasetsAndCheckpoints() throws {
+        let folder = makeTestFolder()
+        let set = SyntheticImages.noise(count: 12, channels: 1, height: 4, width: 4, seed: 3)
+        try set.write(to: "\(folder)/set.h5")
+        let datasets = ReaderFuzzTests.fuzzFile(
+            try ReaderFuzzTests.bytes("\(folder)/set.h5"), seed: 3, suffix: ".h5"
+        ) {
+            _ = try ImageDataset.read($0)
+        }
+        let tiny = try TinyRun.small(overrides: ["training.epochs=1"])
+        try tiny.trainer().train(resume: false)
+        let checkpoint = try #require(tiny.directory().latestCheckpoint)
+        let checkpoints = ReaderFuzzTests.fuzzFile(
+            try ReaderFuzzTests.bytes(checkpoint), seed: 4, suffix: ".h5"
+        ) {
+            let loaded = try LoadedRun(checkpointFile: $0)
+            _ = try loaded.model
+        }
+        #expect(datasets.1 > 0 && checkpoints.1 > 0)
+    }
+
+    @Test func configTextAndOverrides() throws {
+        let text = try String(contentsOfFile: "configs/demo.yaml", encoding: .utf8)
+        let configs = ReaderFuzzTests.fuzzText(text, seed: 5) {
+            _ = try RunConfig.parse($0, path: "fuzz.yaml")
+        }
+        let overrides = ReaderFuzzTests.fuzzText("training.epochs=3", seed: 6) {
+            _ = try RunConfig.parse("", path: "fuzz.yaml", overrides: [$0])
+        }
+        #expect(configs.1 > 0 && overrides.1 > 0)
+    }
+
+    @Test func jsonFilesOfTheReportAndTheIndex() throws {
+        let manifest = """
+            {"checkpoints": [{"eta": 0.001, "shards": [{"end": 30, "file": "gradients/gen-1/ckpt-4/rank-0.h5", \
+            "first": 0, "rank": 0}], "step": 4}], "codeVersion": "0.1.0", "format": "vaekit-gradient-index-3", \
+            "mode": "projected", "preconditioner": "adam", "projectionDimension": 256, "projectionSeed": 31425, \
+            "samples": 16, "storage": "float32", "trainCount": 30, "worldSize": 1}
+            """
+        let decoded = ReaderFuzzTests.fuzzText(manifest, seed: 7) {
+            let value = try JSONDecoder().decode(IndexManifest.self, from: Data($0.utf8))
+            try value.validate(path: "manifest.json")
+        }
+        // ood.json of a real (tiny) run, as the report reads it.
+        let tiny = try TinyRun.small(overrides: ["training.epochs=1"])
+        try tiny.trainer().train(resume: false)
+        let runner = OODRunner(run: tiny.directory(), communicator: LocalCommunicator())
+        runner.count = 4
+        runner.settings.importanceSamples = 2
+        runner.settings.chunk = 2
+        runner.settings.steps = 1
+        runner.resamples = 10
+        runner.log = { _ in }
+        try runner.score(inDistribution: "test", outOfDistribution: ["noise"])
+        let ood = try String(contentsOfFile: "\(tiny.directory().path)/ood.json", encoding: .utf8)
+        let oodDecoded = ReaderFuzzTests.fuzzText(ood, seed: 8) {
+            _ = try JSONDecoder().decode(OODReport.self, from: Data($0.utf8))
+        }
+        #expect(decoded.1 > 0 && oodDecoded.1 > 0)
+    }
+
+    @Test func exampleSpecs() {
+        let specs = ReaderFuzzTests.fuzzText("test:0-99,120,7-9", seed: 9) { _ = try ExampleSpec($0) }
+        #expect(specs.0 > 0 && specs.1 > 0)
+    }
+}
