@@ -27,12 +27,17 @@ public struct TrainingSession: Codable, Equatable, Sendable {
     public var testNegativeELBO: Double?
     /// The host of rank 0.
     public var host: String
+    /// False while the invocation runs (the record is rewritten at every checkpoint, so an
+    /// interrupted invocation keeps its record up to its last checkpoint); true once it finished.
+    public var completed: Bool?
 
     /// A session record.
     public init(
         started: String, wallSeconds: Double, ranks: Int, workersPerRank: Int, firstStep: Int, lastStep: Int,
-        examplesPerSecond: Double, finalTrainLoss: Double?, testNegativeELBO: Double?, host: String
+        examplesPerSecond: Double, finalTrainLoss: Double?, testNegativeELBO: Double?, host: String,
+        completed: Bool? = nil
     ) {
+        self.completed = completed
         self.started = started
         self.wallSeconds = wallSeconds
         self.ranks = ranks
@@ -75,11 +80,17 @@ extension RunDirectory {
         }
     }
 
-    /// Appends `session` to `training.json` (rewritten atomically); a resumed run keeps the
-    /// sessions before it, a fresh run (`fresh`) starts the list over.
+    /// Records `session` in `training.json` (rewritten atomically): it replaces the record of
+    /// the same invocation (same start time) written at an earlier checkpoint, else it is
+    /// appended; a resumed run keeps the sessions before it, a fresh run (`fresh`) only its own.
     public func recordTrainingSession(_ session: TrainingSession, fresh: Bool) throws {
-        var history = fresh ? TrainingHistory() : (try? loadTrainingHistory()) ?? TrainingHistory()
-        history.sessions.append(session)
+        var history = (try? loadTrainingHistory()) ?? TrainingHistory()
+        if fresh { history.sessions.removeAll { $0.started != session.started } }
+        if let last = history.sessions.last, last.started == session.started {
+            history.sessions[history.sessions.count - 1] = session
+        } else {
+            history.sessions.append(session)
+        }
         try AtomicFile.writeJSON(history, to: trainingPath)
     }
 

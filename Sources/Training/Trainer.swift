@@ -230,19 +230,23 @@ public final class Trainer {
         summary.examplesPerSecond = rate(since: state.started, steps: state.step - state.firstStep)
         summary.checkpoint = run.checkpointPath(step: state.step)
         // A resumed run that was already complete took no step: nothing to record.
-        if writes && state.step > state.firstStep {
-            try run.recordTrainingSession(
-                TrainingSession(
-                    started: state.startedAt,
-                    wallSeconds: (ContinuousClock.now - state.started) / .seconds(1),
-                    ranks: communicator.size, workersPerRank: workerGradients.count,
-                    firstStep: state.firstStep,
-                    lastStep: state.step, examplesPerSecond: summary.examplesPerSecond,
-                    finalTrainLoss: summary.finalLoss.isNaN ? nil : summary.finalLoss,
-                    testNegativeELBO: summary.testNegativeELBO, host: hostName()),
-                fresh: !state.resumed)
-        }
+        if writes && state.step > state.firstStep { try recordSession(state, completed: true) }
         return summary
+    }
+
+    /// This invocation's record in `training.json`, as of `state` (rewritten at every checkpoint,
+    /// so that an interrupted invocation keeps its record).
+    private func recordSession(_ state: State, completed: Bool) throws {
+        let summary = state.summary
+        try run.recordTrainingSession(
+            TrainingSession(
+                started: state.startedAt, wallSeconds: (ContinuousClock.now - state.started) / .seconds(1),
+                ranks: communicator.size, workersPerRank: workerGradients.count, firstStep: state.firstStep,
+                lastStep: state.step,
+                examplesPerSecond: rate(since: state.started, steps: state.step - state.firstStep),
+                finalTrainLoss: summary.finalLoss.isNaN ? nil : summary.finalLoss,
+                testNegativeELBO: summary.testNegativeELBO, host: hostName(), completed: completed),
+            fresh: !state.resumed)
     }
 
     private func saveCheckpoint(_ state: inout State) throws {
@@ -254,6 +258,7 @@ public final class Trainer {
             run.checkpointPath(step: state.step), arena: model.arena, optimizer: optimizer, seed: config.seed,
             info: info)
         state.lastCheckpointStep = state.step
+        if state.step < state.lastStep { try recordSession(state, completed: false) }
     }
 
     /// Reconstructions (originals above their reconstructions) and prior samples as PNG grids.

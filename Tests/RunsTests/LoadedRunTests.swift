@@ -78,3 +78,32 @@ import VAEKitTestSupport
         #expect(RunDirectory.folder(ofCheckpoint: "c.h5") == ".")
     }
 }
+
+@Suite struct TrainingHistoryTests {
+    static func session(_ started: String, last: Int, completed: Bool) -> TrainingSession {
+        TrainingSession(
+            started: started, wallSeconds: 1, ranks: 1, workersPerRank: 1, firstStep: 0, lastStep: last,
+            examplesPerSecond: 1, finalTrainLoss: nil, testNegativeELBO: nil, host: "h", completed: completed)
+    }
+
+    /// An invocation's record is rewritten at each checkpoint (so a killed one keeps its record
+    /// to its last checkpoint) and replaced, not duplicated, when it finishes.
+    @Test func anInvocationKeepsOneRecordUpdatedAtCheckpoints() throws {
+        let directory = RunDirectory(makeTestFolder())
+        try directory.create()
+        try directory.recordTrainingSession(Self.session("t1", last: 4, completed: false), fresh: true)
+        #expect(
+            try directory.loadTrainingHistory().sessions == [Self.session("t1", last: 4, completed: false)])
+        try directory.recordTrainingSession(Self.session("t1", last: 8, completed: false), fresh: true)
+        // Killed here: the record says step 8, not finished. A resumed invocation appends its own.
+        try directory.recordTrainingSession(Self.session("t2", last: 12, completed: true), fresh: false)
+        #expect(
+            try directory.loadTrainingHistory().sessions == [
+                Self.session("t1", last: 8, completed: false), Self.session("t2", last: 12, completed: true),
+            ])
+        // A fresh run starts the history over.
+        try directory.recordTrainingSession(Self.session("t3", last: 2, completed: true), fresh: true)
+        #expect(
+            try directory.loadTrainingHistory().sessions == [Self.session("t3", last: 2, completed: true)])
+    }
+}
