@@ -50,10 +50,10 @@ struct EvaluateCommand: ParsableCommand {
                         + "linear-probe accuracy %.4f", metrics.testCount, metrics.probeTrainCount,
                     metrics.activeUnits, model.latentCount, metrics.mutualInformation,
                     metrics.linearProbeAccuracy))
-            representationJSON = String(
-                format:
-                    ", \"active_units\": %d, \"mutual_information\": %.6f, \"linear_probe_accuracy\": %.6f",
-                metrics.activeUnits, metrics.mutualInformation, metrics.linearProbeAccuracy)
+            representationJSON =
+                ", \"active_units\": \(metrics.activeUnits), \"mutual_information\": "
+                + "\(jsonNumber(metrics.mutualInformation)), \"linear_probe_accuracy\": "
+                + jsonNumber(metrics.linearProbeAccuracy)
         }
         let samples = samples ?? config.evaluation.iwaeSamples
         let started = ContinuousClock.now
@@ -68,12 +68,15 @@ struct EvaluateCommand: ParsableCommand {
                     "test examples %d: −ELBO %.3f nats, IWAE (K=%d) NLL %.3f nats = %.4f bits/dim (%.0f s)",
                 result.count, result.negativeELBO, samples, nll, result.bitsPerDimension ?? .nan, seconds))
         if let json {
-            let text = String(
-                format:
-                    "{\"count\": %d, \"neg_elbo\": %.6f, \"iwae_samples\": %d, \"nll\": %.6f, \"bits_per_dim\": %.6f%@}\n",
-                result.count, result.negativeELBO, samples, nll, result.bitsPerDimension ?? .nan,
-                representationJSON)
+            // JSON has no NaN or infinity: a value that is not finite is written as null.
+            let text =
+                "{\"count\": \(result.count), \"neg_elbo\": \(jsonNumber(result.negativeELBO)), "
+                + "\"iwae_samples\": \(samples), \"nll\": \(jsonNumber(nll)), "
+                + "\"bits_per_dim\": \(jsonNumber(result.bitsPerDimension ?? .nan))\(representationJSON)}\n"
             try AtomicFile.write(text, to: json)
         }
     }
 }
+
+/// A JSON number with six decimals, or `null` when `value` is NaN or infinite (JSON has neither).
+func jsonNumber(_ value: Double) -> String { value.isFinite ? String(format: "%.6f", value) : "null" }
