@@ -119,26 +119,35 @@ public final class Trainer {
         var summary: TrainingSummary
     }
 
+    /// Refuses a run folder this training must not write into: nothing to resume, checkpoints
+    /// without `resume`, or an existing folder that is not a VAEKit run. Call it before writing
+    /// anything into the folder.
+    public func checkFolder(resume: Bool) throws {
+        if resume {
+            guard run.latestCheckpoint != nil else {
+                throw ConfigError.mismatch("\(run.path): nothing to resume (no checkpoints)")
+            }
+        } else if !run.checkpointSteps().isEmpty {
+            throw ConfigError.mismatch(
+                "\(run.path) already holds checkpoints; pass --resume to continue it or choose another --run folder"
+            )
+        } else if let entries = run.foreignEntries() {
+            let shown = entries.prefix(5).joined(separator: ", ") + (entries.count > 5 ? ", …" : "")
+            throw ConfigError.mismatch(
+                "\(run.path) exists and is not a VAEKit run folder (it holds \(shown)); choose another --run folder"
+            )
+        }
+    }
+
     /// Opens the run folder (fresh, or resumed from its newest checkpoint on rank 0), brings
     /// every rank to rank 0's parameters, optimizer state and step, and opens the metrics log.
     func start(resume: Bool) throws -> State {
         var step = 0
         if communicator.isCoordinator {
+            try checkFolder(resume: resume)
             if resume {
-                guard run.latestCheckpoint != nil else {
-                    throw ConfigError.mismatch("\(run.path): nothing to resume (no checkpoints)")
-                }
                 step = try loaded.load(.newest, optimizer: optimizer)?.step ?? 0
                 log("resuming \(run.path) from \(loaded.checkpointPath ?? "") (step \(step))")
-            } else if !run.checkpointSteps().isEmpty {
-                throw ConfigError.mismatch(
-                    "\(run.path) already holds checkpoints; pass --resume to continue it or choose another --run folder"
-                )
-            } else if let entries = run.foreignEntries() {
-                let shown = entries.prefix(5).joined(separator: ", ") + (entries.count > 5 ? ", …" : "")
-                throw ConfigError.mismatch(
-                    "\(run.path) exists and is not a VAEKit run folder (it holds \(shown)); choose another --run folder"
-                )
             }
             try run.create()
             for folder in [run.path, run.checkpointsPath] {

@@ -50,6 +50,7 @@ struct TrainCommand: ParsableCommand {
                     + "\(settings.training.workers) worker(s), run folder \(folder.path)")
         }
         if communicator.isCoordinator {
+            try trainer.checkFolder(resume: resume)
             try folder.create()
             try folder.recordCommand(CommandLine.arguments, ranks: communicator.size)
         }
