@@ -109,7 +109,7 @@ let package = Package(
 
         // MARK: - Tests (one target per target tested, plus the shared fixture)
         .target(
-            name: "VAEKitTestSupport", dependencies: ["Datasets", "Runs", "Training"],
+            name: "VAEKitTestSupport", dependencies: ["Cluster", "Datasets", "OOD", "Runs", "Training"],
             path: "Tests/VAEKitTestSupport"),
         .testTarget(name: "TensorCoreTests", dependencies: ["TensorCore"]),
         .testTarget(name: "AutodiffTests", dependencies: ["Autodiff", "TensorCore"]),
@@ -137,12 +137,12 @@ let package = Package(
         .testTarget(
             name: "FuzzTests",
             dependencies: [
-                "CZlib", "Cluster", "Datasets", "Influence", "OOD", "Runs", "Storage", "VAEKitTestSupport",
+                "CZlib", "Datasets", "Influence", "OOD", "Runs", "Storage", "VAEKitTestSupport",
             ]),
         .testTarget(
             name: "OODTests",
             dependencies: [
-                "Cluster", "Datasets", "Models", "OOD", "Runs", "TensorCore", "Training", "VAEKitTestSupport",
+                "Datasets", "Models", "OOD", "Runs", "TensorCore", "Training", "VAEKitTestSupport",
             ]),
     ]
 )

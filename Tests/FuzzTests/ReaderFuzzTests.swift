@@ -5,7 +5,6 @@
 // the cases per reader (default 2,000; bench/fuzz.sh runs 100,000).
 
 import CZlib
-import Cluster
 import Datasets
 import Foundation
 import Influence
@@ -161,14 +160,8 @@ struct Mutator {
         // ood.json of a real (tiny) run, as the report reads it.
         let tiny = try TinyRun.small(overrides: ["training.epochs=1"])
         try tiny.trainer().train(resume: false)
-        let runner = OODRunner(run: tiny.directory(), communicator: LocalCommunicator())
-        runner.count = 4
-        runner.settings.importanceSamples = 2
-        runner.settings.chunk = 2
-        runner.settings.steps = 1
-        runner.resamples = 10
-        runner.log = { _ in }
-        try runner.score(inDistribution: "test", outOfDistribution: ["noise"])
+        try tiny.oodRunner(count: 4, samples: 2, steps: 1, resamples: 10).score(
+            inDistribution: "test", outOfDistribution: ["noise"])
         let ood = try String(contentsOfFile: "\(tiny.directory().path)/ood.json", encoding: .utf8)
         let oodDecoded = ReaderFuzzTests.fuzzText(ood, seed: 8) {
             _ = try JSONDecoder().decode(OODReport.self, from: Data($0.utf8))

@@ -1,7 +1,6 @@
 // Bootstrap intervals against a case enumerated by hand, calibration thresholds and flags, and
 // the OOD runner's handling of input complexity for a decoder that does not model 8-bit values.
 
-import Cluster
 import Foundation
 import Runs
 import TensorCore
@@ -82,15 +81,9 @@ import VAEKitTestSupport
                 "name: ood\nmodel:\n  latent: 4\n  hidden: [32]\ntraining:\n  epochs: 1\n  batch_size: 50\n  evaluate_every: 0\n"
         )
         try tiny.trainer().train(resume: false)
-        let runner = OODRunner(run: tiny.directory(), communicator: LocalCommunicator())
-        runner.count = 8
-        runner.settings.importanceSamples = 4
-        runner.settings.chunk = 4
-        runner.settings.steps = 2
+        let runner = tiny.oodRunner(count: 8, samples: 4, steps: 2, resamples: 50)
         runner.flagAtTruePositiveRate = 0.9
         runner.calibrationCount = 10
-        runner.resamples = 50
-        runner.log = { _ in }
         let report = try #require(try runner.score(inDistribution: "test", outOfDistribution: ["noise"]))
         #expect(report.notApplicable?["input_complexity"]?.contains("8-bit") == true)
         #expect(report.metrics["input_complexity"] == nil)
