@@ -32,7 +32,8 @@ for entry in "${runs[@]}"; do
     echo "== bench: $name ($command)"
     started=$(date +%s)
     # shellcheck disable=SC2086
-    $command 2>&1 | grep -v -e '^\[' -e '^setup:' -e '^Building' -e '^Build ' | tee "bench/results/$name.txt"
+    { echo "$command (bench/run.sh $trials) — $(date -u '+%Y-%m-%d %H:%M UTC'), $(nproc) cores, $(git rev-parse --short HEAD)"
+      $command 2>&1 | grep -v -e '^\[' -e '^setup:' -e '^Building' -e '^Build '; } | tee "bench/results/$name.txt"
     echo "   ($(($(date +%s) - started)) s)"
 done
 
