@@ -24,8 +24,8 @@ public final class Variable {
     /// True when gradients can flow to this variable (a leaf marked trainable, or an op with
     /// such an input).
     public let requiresGradient: Bool
-    /// The op's inputs (empty for leaves and constants).
-    let inputs: [Variable]
+    /// The op's inputs (empty for leaves and constants; emptied by `deinit`).
+    private(set) var inputs: [Variable]
     /// The op's VJP (`nil` for leaves and constants).
     let pullback: Pullback?
     /// The op's name, for error messages.
@@ -46,6 +46,19 @@ public final class Variable {
         self.inputs = inputs
         self.pullback = pullback
         self.operation = operation
+    }
+
+    /// Releases the graph above this node iteratively: a chain of 10⁵ ops would overflow the
+    /// stack if each node's release released its inputs recursively.
+    deinit {
+        var pending: [Variable] = []
+        swap(&pending, &inputs)
+        while var node = pending.popLast() {
+            if isKnownUniquelyReferenced(&node) {
+                pending.append(contentsOf: node.inputs)
+                node.inputs = []
+            }
+        }
     }
 
     /// Records the result of a primitive: a node of the graph when any input requires a

@@ -29,6 +29,14 @@ static inline hid_t vaekit_h5t_ieee_f16le(void) {
     H5Tset_ebias(type, 15);
     return type;
 }
+// File access properties with the 1.10 format as both bounds: superblock version 3 and version 2
+// object headers, so every metadata block carries a checksum that libhdf5 verifies on reading.
+// The caller closes the list.
+static inline hid_t vaekit_h5p_file_access_checksummed(void) {
+    hid_t list = H5Pcreate(H5P_FILE_ACCESS);
+    if (list >= 0) H5Pset_libver_bounds(list, H5F_LIBVER_LATEST, H5F_LIBVER_LATEST);
+    return list;
+}
 // Turns off HDF5's printing of error stacks: VAEKit reports errors itself.
 static inline void vaekit_h5_silence_errors(void) { H5Eset_auto2(H5E_DEFAULT, NULL, NULL); }
 #endif

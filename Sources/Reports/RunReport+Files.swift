@@ -28,6 +28,14 @@ extension RunReport {
             for name in ood.order {
                 images[name] = try? OODSets.resolve(
                     name, config: loaded.config, test: data.test, count: count)
+                if let set = images[name],
+                    let bad = ood.scores[name]?.first(where: { !(0..<set.count).contains($0.index) })
+                {
+                    throw StorageError.invalid(
+                        path: "\(run.path)/ood.json",
+                        reason: "\(name) #\(bad.index) does not exist: the set has \(set.count) images "
+                            + "(the file is from other data, or was edited)")
+                }
             }
         }
         try AtomicFile.write(

@@ -183,7 +183,8 @@ extension RunReport {
             generated: timestampNow(), run: facts, curves: curves,
             reconstructionsImage: newestImage(run, prefix: "reconstructions-epoch-"),
             samplesImage: newestImage(run, prefix: "samples-epoch-"),
-            ood: try loadOOD(run), influence: try loadInfluence(run),
+            ood: try loadOOD(run),
+            influence: try loadInfluence(run, trainCount: data.train.count, testCount: data.test.count),
             commands: run.recordedCommands())
     }
 
@@ -239,9 +240,46 @@ extension RunReport {
             leastOODLooking: Array(ranked.suffix(shown).reversed()))
     }
 
-    static func loadInfluence(_ run: RunDirectory) throws -> InfluenceSection? {
+    /// The influence files of `run`; an example index outside the run's data (a file from
+    /// another run, or edited) is refused by file and index rather than shown as a caption.
+    static func loadInfluence(_ run: RunDirectory, trainCount: Int, testCount: Int) throws
+        -> InfluenceSection?
+    {
         let query = try decode(InfluenceReport.self, "\(run.path)/influence.json")
         let selfReport = try decode(SelfInfluenceReport.self, "\(run.path)/self-influence.json")
+        func check(_ index: Int, in split: String, _ file: String) throws {
+            let count = split == "test" ? testCount : trainCount
+            guard (0..<count).contains(index) else {
+                throw StorageError.invalid(
+                    path: "\(run.path)/\(file)",
+                    reason: "\(split) #\(index) does not exist: the run's \(split) set has \(count) "
+                        + "examples (the file is from another run's data, or was edited)")
+            }
+        }
+        for test in query?.tests ?? [] {
+            guard test.split == "test" || test.split == "train" else {
+                throw StorageError.invalid(
+                    path: "\(run.path)/influence.json",
+                    reason: "split '\(test.split)', expected test or train")
+            }
+            try check(test.index, in: test.split, "influence.json")
+            for example in test.proponents + test.opponents {
+                try check(example.index, in: "train", "influence.json")
+            }
+        }
+        for hub in query?.hubs ?? [] { try check(hub.index, in: "train", "influence.json") }
+        if let selfReport {
+            guard selfReport.values.count == trainCount else {
+                throw StorageError.invalid(
+                    path: "\(run.path)/self-influence.json",
+                    reason:
+                        "\(selfReport.values.count) values, expected one per training example (\(trainCount))"
+                )
+            }
+            for example in selfReport.highest + selfReport.lowest {
+                try check(example.index, in: "train", "self-influence.json")
+            }
+        }
         let manifest = try decode(IndexManifest.self, IndexManifest.path(run))
         guard query != nil || selfReport != nil || manifest != nil else { return nil }
         let analysis = try decode(SelfInfluenceAnalysis.self, "\(run.path)/self-influence-analysis.json")

@@ -16,10 +16,14 @@ public final class HDF5File {
 
     deinit { H5Fclose(handle) }
 
-    /// Creates (truncating) a file at `path`. Prefer `create(atomicallyAt:_:)`.
+    /// Creates (truncating) a file at `path` in the 1.10 format (checksummed metadata). Prefer
+    /// `create(atomicallyAt:_:)`.
     public static func create(_ path: String) throws -> HDF5File {
         vaekit_h5_silence_errors()
-        let handle = H5Fcreate(path, vaekit_h5f_acc_trunc(), vaekit_h5p_default(), vaekit_h5p_default())
+        let access = vaekit_h5p_file_access_checksummed()
+        defer { if access >= 0 { H5Pclose(access) } }
+        guard access >= 0 else { throw StorageError.cannotOpen(path: path, reason: "cannot create") }
+        let handle = H5Fcreate(path, vaekit_h5f_acc_trunc(), vaekit_h5p_default(), access)
         guard handle >= 0 else { throw StorageError.cannotOpen(path: path, reason: "cannot create") }
         return HDF5File(path: path, handle: handle)
     }
@@ -35,11 +39,12 @@ public final class HDF5File {
         }
     }
 
-    /// Opens an existing file read-only.
+    /// Opens an existing file read-only, after `checkGlobalHeaps`.
     public static func open(_ path: String) throws -> HDF5File {
         vaekit_h5_silence_errors()
         guard fileExists(path) else { throw StorageError.cannotOpen(path: path, reason: "no such file") }
         guard H5Fis_hdf5(path) > 0 else { throw StorageError.notHDF5(path: path) }
+        try checkGlobalHeaps(path)
         let handle = H5Fopen(path, vaekit_h5f_acc_rdonly(), vaekit_h5p_default())
         guard handle >= 0 else { throw StorageError.notHDF5(path: path) }
         return HDF5File(path: path, handle: handle)

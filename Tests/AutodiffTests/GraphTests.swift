@@ -6,6 +6,18 @@ import TensorCore
 import Testing
 
 @Suite struct GraphTests {
+    /// A chain of 300,000 ops (a 20,000-layer network's graph is of this depth) is differentiated
+    /// and released without recursion: released recursively it overflowed the stack (SIGSEGV).
+    @Test func deepGraphIsReleasedIteratively() {
+        let x = Variable(Tensor(shape: [1], scalars: [1]), requiresGradient: true)
+        var chain = x
+        for _ in 0..<300_000 { chain = chain + 1 }
+        #expect(chain.scalar == 300_001)
+        #expect(gradients(of: chain.sum(), wrt: [x])[0].value.scalars == [1])
+        chain = x
+        #expect(chain === x)
+    }
+
     @Test func sharedSubgraphAccumulates() {
         let x = Variable(Tensor(shape: [2], scalars: [1, 2]), requiresGradient: true)
         let y = x * x + x * 3  // dy/dx = 2x + 3
