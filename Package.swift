@@ -137,7 +137,7 @@ let package = Package(
         .testTarget(
             name: "FuzzTests",
             dependencies: [
-                "CZlib", "Datasets", "Influence", "OOD", "Runs", "Storage", "VAEKitTestSupport",
+                "Cluster", "CZlib", "Datasets", "Influence", "OOD", "Runs", "Storage", "VAEKitTestSupport",
             ]),
         .testTarget(
             name: "OODTests",

@@ -5,6 +5,7 @@
 // the cases per reader (default 2,000; bench/fuzz.sh runs 100,000).
 
 import CZlib
+import Cluster
 import Datasets
 import Foundation
 import Influence
@@ -170,6 +171,42 @@ final class FuzzWatchdog: @unchecked Sendable {
             _ = try loaded.model
         }
         #expect(datasets.1 > 0 && checkpoints.1 > 0)
+    }
+
+    /// Mutations of an index shard under a valid manifest, read by a query (which also checks the
+    /// shard's attributes against the manifest), and of `influence.json` as the report reads it.
+    @Test func indexShardsAndInfluenceResults() throws {
+        let tiny = try TinyRun.small(overrides: ["training.epochs=1"])
+        try tiny.trainer().train(resume: false)
+        let run = tiny.directory()
+        var settings = InfluenceSettings()
+        settings.mode = .projected
+        settings.samples = 2
+        settings.projectionDimension = 16
+        let builder = InfluenceIndexBuilder(run: run, settings: settings, communicator: LocalCommunicator())
+        builder.log = { _ in }
+        builder.showsProgress = false
+        let manifest = try builder.build()
+        let shard = try #require(manifest.checkpoints.first?.shards.first?.file)
+        let shardPath = "\(run.path)/\(shard)"
+        let original = try ReaderFuzzTests.bytes(shardPath)
+        let query = InfluenceQuery(run: run, communicator: LocalCommunicator())
+        query.log = { _ in }
+        query.showsProgress = false
+        _ = try query.query(try ExampleSpec("test:0-1"), top: 3)
+        let results = try String(contentsOfFile: "\(run.path)/influence.json", encoding: .utf8)
+        var mutator = Mutator(state: 10)
+        var refused = 0
+        for index in 0..<ReaderFuzzTests.cases {
+            FuzzWatchdog.shared.begin("seed 10, shard case \(index)")
+            FileManager.default.createFile(atPath: shardPath, contents: Data(mutator.mutate(original)))
+            do { _ = try query.query(try ExampleSpec("test:0-1"), top: 3) } catch { refused += 1 }
+        }
+        FuzzWatchdog.shared.begin("")
+        let decoded = ReaderFuzzTests.fuzzText(results, seed: 11) {
+            _ = try JSONDecoder().decode(InfluenceReport.self, from: Data($0.utf8))
+        }
+        #expect(refused > 0 && decoded.1 > 0)
     }
 
     @Test func configTextAndOverrides() throws {
