@@ -37,6 +37,13 @@ static inline hid_t vaekit_h5p_file_access_checksummed(void) {
     if (list >= 0) H5Pset_libver_bounds(list, H5F_LIBVER_LATEST, H5F_LIBVER_LATEST);
     return list;
 }
-// Turns off HDF5's printing of error stacks: VAEKit reports errors itself.
-static inline void vaekit_h5_silence_errors(void) { H5Eset_auto2(H5E_DEFAULT, NULL, NULL); }
+// Turns off HDF5's printing of error stacks (VAEKit reports errors itself) and, the first time,
+// its clean-up at exit: after a write failed on a full disk, libhdf5 1.10's exit handler crashed
+// closing the half-closed file (H5F__close_cb). VAEKit closes and flushes every file it writes
+// before renaming it into place, so nothing is left for that handler to do.
+static inline void vaekit_h5_silence_errors(void) {
+    static int initialized = 0;
+    if (!initialized) { H5dont_atexit(); initialized = 1; }
+    H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
+}
 #endif

@@ -18,10 +18,24 @@ public enum AtomicFile {
                 throw StorageError.writeFailed(path: path, object: "rename from \(temporary)")
             }
             syncDirectory(of: path)
+        } catch StorageError.writeFailed(let failedPath, let object) {
+            let note = fullDiskNote(path)
+            unlink(temporary)
+            throw StorageError.writeFailed(path: failedPath, object: object + note)
         } catch {
             unlink(temporary)
             throw error
         }
+    }
+
+    /// " (the disk holding it is full: N bytes free)" when under 1 MiB is free where `path`
+    /// goes, else "": a write that failed for lack of space says so.
+    static func fullDiskNote(_ path: String) -> String {
+        var info = statvfs()
+        let folder = path.contains("/") ? String(path[..<(path.lastIndex(of: "/") ?? path.endIndex)]) : "."
+        guard statvfs(folder.isEmpty ? "/" : folder, &info) == 0 else { return "" }
+        let free = UInt64(info.f_bavail) * UInt64(info.f_frsize)
+        return free < 1 << 20 ? " (the disk holding it is full: \(free) bytes free)" : ""
     }
 
     /// Removes the temporary files (`<name>.tmp-<pid>`) that processes no longer running left in

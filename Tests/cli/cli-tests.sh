@@ -140,6 +140,23 @@ for ranks in 1 2 4; do
     check "influence query on $ranks rank(s)" "${launcher[@]}" $vaekit influence query \
         --run "$work/influence-$ranks" --test train:0-9 --top 3 --self
 done
+# A full disk (a 40 MB tmpfs holding the run's two checkpoints): the index and a checkpoint fail
+# with exit 1 and the disk named, leave no temporary file, and libhdf5 does not crash at exit.
+full="$work/full"
+mkdir -p "$full"
+if mount -t tmpfs -o size=40m tmpfs "$full" 2>/dev/null; then
+    mkdir -p "$full/run/checkpoints"
+    cp "$work/run/config.yaml" "$full/run/"
+    cp "$work/run/checkpoints/checkpoint-8.h5" "$work/run/checkpoints/checkpoint-16.h5" "$full/run/checkpoints/"
+    check "influence index (factors) on a full disk: exit 1 naming the full disk, no crash" bash -c \
+        "$vaekit influence index --run '$full/run' --mode factors --checkpoints 8,16 --samples 2 2>&1 | grep -q 'disk holding it is full'; test \${PIPESTATUS[0]} -eq 1"
+    check "training on a full disk: exit 1 naming the full disk, no crash" bash -c \
+        "$vaekit train --config configs/fashion-mnist-mlp.yaml ${small[*]} --run '$full/run2' --quiet 2>&1 | grep -q 'disk holding it is full'; test \${PIPESTATUS[0]} -eq 1"
+    check "no temporary file left on the full disk" bash -c "! find '$full' -name '*.tmp-*' | grep -q ."
+    umount "$full"
+else
+    echo "skipped: the full-disk checks need root (mount -t tmpfs)"
+fi
 for ranks in 2 4; do
     check "influence scores on $ranks ranks match 1 rank" /usr/bin/python3 Tests/cli/compare_influence.py \
         "$work/influence-1/influence.json" "$work/influence-$ranks/influence.json" 1e-4
