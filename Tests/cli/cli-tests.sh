@@ -149,9 +149,9 @@ if mount -t tmpfs -o size=40m tmpfs "$full" 2>/dev/null; then
     cp "$work/run/config.yaml" "$full/run/"
     cp "$work/run/checkpoints/checkpoint-8.h5" "$work/run/checkpoints/checkpoint-16.h5" "$full/run/checkpoints/"
     check "influence index (factors) on a full disk: exit 1 naming the full disk, no crash" bash -c \
-        "$vaekit influence index --run '$full/run' --mode factors --checkpoints 8,16 --samples 2 2>&1 | grep -q 'disk holding it is full'; test \${PIPESTATUS[0]} -eq 1"
+        "out=\$($vaekit influence index --run '$full/run' --mode factors --checkpoints 8,16 --samples 2 2>&1); test \$? -eq 1 && grep -q 'disk holding it is full' <<<\"\$out\""
     check "training on a full disk: exit 1 naming the full disk, no crash" bash -c \
-        "$vaekit train --config configs/fashion-mnist-mlp.yaml ${small[*]} --run '$full/run2' --quiet 2>&1 | grep -q 'disk holding it is full'; test \${PIPESTATUS[0]} -eq 1"
+        "out=\$($vaekit train --config configs/fashion-mnist-mlp.yaml ${small[*]} --run '$full/run2' --quiet 2>&1); test \$? -eq 1 && grep -q 'disk holding it is full' <<<\"\$out\""
     check "no temporary file left on the full disk" bash -c "! find '$full' -name '*.tmp-*' | grep -q ."
     umount "$full"
 else
