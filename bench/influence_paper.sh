@@ -42,7 +42,7 @@ chosen = np.random.RandomState(0).choice(len(images), 300, replace=False)
 flipped, inverted = sorted(chosen[:150].tolist()), sorted(chosen[150:].tolist())
 images[flipped] = images[flipped][:, :, ::-1, :]
 images[inverted] = 255 - images[inverted]
-with h5py.File(sys.argv[1], "w") as target:
+with h5py.File(sys.argv[1], "w", libver="latest") as target:
     target["images"] = images
     target["labels"] = labels
     target.attrs["format"] = "vaekit-dataset-1"

@@ -50,7 +50,7 @@ def main():
     wheel, output = sys.argv[1], sys.argv[2]
     images, labels = load(wheel)
     pixels = np.stack([mnist_style(x) for x in images])[:, None]
-    with h5py.File(output, "w") as f:
+    with h5py.File(output, "w", libver="latest") as f:
         f.create_dataset("images", data=pixels)
         f.create_dataset("labels", data=labels)
         f.attrs["format"] = "vaekit-dataset-1"

@@ -479,7 +479,7 @@ def save_params(model, path):
               "encoder.conv3": model.encoder[4], "decoder.deconv1": model.decoder[0],
               "decoder.deconv2": model.decoder[2], "decoder.deconv3": model.decoder[4],
               "decoder.deconv4": model.decoder[6]}
-    with h5py.File(path, "w") as f:
+    with h5py.File(path, "w", libver="latest") as f:
         for name, layer in layers.items():
             f[f"params/{name}.weight"] = layer.weight.detach().numpy()
             f[f"params/{name}.bias"] = layer.bias.detach().numpy()
