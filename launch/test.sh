@@ -27,6 +27,14 @@ cli_passed=$(grep -c '^ok: ' "$log" || true)
 cli_failed=$(grep -c '^FAIL: ' "$log" || true)
 if [ "$cli_status" != 0 ] && [ "$cli_failed" = 0 ]; then cli_failed=1; fi
 
-# One plain closing line over both parts (Swift Testing's tests and the command-line checks).
-echo "tests: $((passed + cli_passed)) passed, $((failed + cli_failed)) failed"
-[ "$status" = 0 ] && [ "$cli_status" = 0 ]
+echo "test: cluster checks (namespace hosts over TCP; root)"
+cluster_status=0
+Tests/cli/cluster-tests.sh 2>&1 | tee "$log" || cluster_status=$?
+cluster_passed=$(grep -c '^ok: ' "$log" || true)
+cluster_failed=$(grep -c '^FAIL: ' "$log" || true)
+if [ "$cluster_status" != 0 ] && [ "$cluster_failed" = 0 ]; then cluster_failed=1; fi
+
+# One plain closing line over the three parts (Swift Testing's tests, the command-line checks,
+# the cluster checks).
+echo "tests: $((passed + cli_passed + cluster_passed)) passed, $((failed + cli_failed + cluster_failed)) failed"
+[ "$status" = 0 ] && [ "$cli_status" = 0 ] && [ "$cluster_status" = 0 ]

@@ -17,4 +17,8 @@ static inline void *vaekit_mpi_in_place(void) { return MPI_IN_PLACE; }
 static inline MPI_Errhandler vaekit_mpi_errors_return(void) { return MPI_ERRORS_RETURN; }
 static inline int vaekit_mpi_success(void) { return MPI_SUCCESS; }
 static inline int vaekit_mpi_max_error_string(void) { return MPI_MAX_ERROR_STRING; }
+static inline MPI_Request vaekit_mpi_request_null(void) { return MPI_REQUEST_NULL; }
+static inline int vaekit_mpi_any_source(void) { return MPI_ANY_SOURCE; }
+static inline MPI_Status *vaekit_mpi_status_ignore(void) { return MPI_STATUS_IGNORE; }
+static inline int vaekit_mpi_thread_multiple(void) { return MPI_THREAD_MULTIPLE; }
 #endif

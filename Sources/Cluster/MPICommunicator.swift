@@ -16,6 +16,9 @@ public final class MPICommunicator: Communicator {
     /// "MPI".
     public var backend: String { "MPI" }
     private let world: MPI_Comm
+    /// Bounds every collective's wait (`CollectiveTimeout`); nil on one rank, or when MPI cannot
+    /// give the thread support it needs.
+    private var watchdog: CollectiveWatchdog?
 
     /// Initializes MPI (once per process) and reads rank and size.
     public init() throws {
@@ -23,10 +26,13 @@ public final class MPICommunicator: Communicator {
         MPI_Initialized(&initialized)
         if initialized == 0 {
             var provided: Int32 = 0
-            guard MPI_Init_thread(nil, nil, 0, &provided) == vaekit_mpi_success() else {
+            guard MPI_Init_thread(nil, nil, vaekit_mpi_thread_multiple(), &provided) == vaekit_mpi_success()
+            else {
                 throw CommunicatorError("MPI_Init_thread failed")
             }
         }
+        var provided: Int32 = 0
+        MPI_Query_thread(&provided)
         world = vaekit_mpi_comm_world()
         MPI_Comm_set_errhandler(world, vaekit_mpi_errors_return())
         var rank: Int32 = 0
@@ -35,13 +41,20 @@ public final class MPICommunicator: Communicator {
         MPI_Comm_size(world, &size)
         self.rank = Int(rank)
         self.size = Int(size)
+        if size > 1, provided == vaekit_mpi_thread_multiple() {
+            watchdog = CollectiveWatchdog(rank: Int(rank), size: Int(size), world: world)
+        }
     }
 
     /// Shuts MPI down (collectives are invalid afterwards).
     public func finalize() {
         var finalized: Int32 = 0
         MPI_Finalized(&finalized)
-        if finalized == 0 { MPI_Finalize() }
+        if finalized == 0 {
+            watchdog?.stop()
+            watchdog = nil
+            MPI_Finalize()
+        }
     }
 
     private func check(_ code: Int32, _ operation: String) throws {
@@ -55,7 +68,7 @@ public final class MPICommunicator: Communicator {
 
     /// In-place MPI_Allreduce(MPI_SUM) in chunks of at most 2³⁰ elements (MPI counts are Int32).
     public func allReduceSum(_ buffer: UnsafeMutableBufferPointer<Float>) throws {
-        try chunks(buffer.count) { start, count in
+        try chunks(buffer.count, "MPI_Allreduce of \(buffer.count) floats") { start, count in
             try check(
                 MPI_Allreduce(
                     vaekit_mpi_in_place(), buffer.baseAddress.map { $0 + start }, Int32(count),
@@ -66,7 +79,7 @@ public final class MPICommunicator: Communicator {
 
     /// In-place MPI_Allreduce(MPI_SUM) of doubles.
     public func allReduceSum(_ buffer: UnsafeMutableBufferPointer<Double>) throws {
-        try chunks(buffer.count) { start, count in
+        try chunks(buffer.count, "MPI_Allreduce of \(buffer.count) doubles") { start, count in
             try check(
                 MPI_Allreduce(
                     vaekit_mpi_in_place(), buffer.baseAddress.map { $0 + start }, Int32(count),
@@ -77,7 +90,7 @@ public final class MPICommunicator: Communicator {
 
     /// In-place MPI_Allreduce(MPI_MAX) of doubles.
     public func allReduceMax(_ buffer: UnsafeMutableBufferPointer<Double>) throws {
-        try chunks(buffer.count) { start, count in
+        try chunks(buffer.count, "MPI_Allreduce (max) of \(buffer.count) doubles") { start, count in
             try check(
                 MPI_Allreduce(
                     vaekit_mpi_in_place(), buffer.baseAddress.map { $0 + start }, Int32(count),
@@ -88,7 +101,7 @@ public final class MPICommunicator: Communicator {
 
     /// MPI_Bcast of bytes.
     public func broadcast(_ buffer: UnsafeMutableRawBufferPointer, root: Int) throws {
-        try chunks(buffer.count) { start, count in
+        try chunks(buffer.count, "MPI_Bcast of \(buffer.count) bytes from rank \(root)") { start, count in
             try check(
                 MPI_Bcast(
                     buffer.baseAddress.map { $0 + start }, Int32(count), vaekit_mpi_byte(), Int32(root), world
@@ -108,6 +121,12 @@ public final class MPICommunicator: Communicator {
 
     /// MPI_Gatherv of bytes.
     public func gatherBytes(_ values: [UInt8], root: Int) throws -> [[UInt8]]? {
+        try watched("MPI_Gatherv of \(values.count) bytes to rank \(root)") {
+            try gatherBytesUnwatched(values, root: root)
+        }
+    }
+
+    private func gatherBytesUnwatched(_ values: [UInt8], root: Int) throws -> [[UInt8]]? {
         var count = Int32(values.count)
         var counts = [Int32](repeating: 0, count: size)
         try check(
@@ -135,7 +154,9 @@ public final class MPICommunicator: Communicator {
     }
 
     /// MPI_Barrier.
-    public func barrier() throws { try check(MPI_Barrier(world), "MPI_Barrier") }
+    public func barrier() throws {
+        try watched("MPI_Barrier") { try check(MPI_Barrier(world), "MPI_Barrier") }
+    }
 
     /// Prints `message` and MPI_Abort(MPI_COMM_WORLD, code): mpirun then ends every rank.
     public func abort(code: Int32, message: String) -> Never {
@@ -144,7 +165,18 @@ public final class MPICommunicator: Communicator {
         exit(code)
     }
 
-    private func chunks(_ count: Int, _ body: (Int, Int) throws -> Void) throws {
+    /// Runs `body` under the watchdog as the collective `name`.
+    private func watched<R>(_ name: String, _ body: () throws -> R) throws -> R {
+        guard let watchdog else { return try body() }
+        return try watchdog.watch(name, body)
+    }
+
+    /// Calls `body` on pieces of at most 2³⁰ elements, the whole watched as `name`.
+    private func chunks(_ count: Int, _ name: String, _ body: (Int, Int) throws -> Void) throws {
+        try watched(name) { try chunkPieces(count, body) }
+    }
+
+    private func chunkPieces(_ count: Int, _ body: (Int, Int) throws -> Void) throws {
         let limit = 1 << 30
         var start = 0
         repeat {

@@ -46,6 +46,7 @@ public final class LoadedRun {
         self.config = config
         self.directory = directory
         self.communicator = communicator
+        CollectiveTimeout.set(Double(config.training.collectiveTimeoutSeconds))
         self.data = try data ?? RunData.load(config)
     }
 

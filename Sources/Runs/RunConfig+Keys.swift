@@ -245,6 +245,11 @@ extension RunConfig {
                 "training.allreduce_bucket_mb", \.training.allReduceBucketMegabytes, minimum: 1,
                 maximum: 65_536,
                 "Largest all-reduce of the gradient arena, in MiB; larger arenas go in several buckets."),
+            .int(
+                "training.collective_timeout_s", \.training.collectiveTimeoutSeconds, minimum: 1,
+                maximum: 86_400,
+                "Seconds a rank waits in any collective before the job ends, naming the ranks that do "
+                    + "not answer (a cut link, a stopped host); every command on the run uses it."),
 
             .int(
                 "evaluation.iwae_samples", \.evaluation.iwaeSamples, minimum: 1, maximum: 10_000_000,

@@ -67,6 +67,7 @@ public struct RunConfig: Equatable, Sendable {
         public var workers = 2
         public var blasThreads = 1
         public var allReduceBucketMegabytes = 64
+        public var collectiveTimeoutSeconds = 60
     }
 
     public struct Evaluation: Equatable, Sendable {

@@ -8,20 +8,7 @@ cd "$(dirname "$0")/../.."
 vaekit=.build/release/vaekit
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
-passed=0
-failed=0
-
-check() {  # check NAME COMMAND… : the command must succeed
-    local name=$1; shift
-    if output=$("$@" 2>&1); then passed=$((passed + 1)); echo "ok: $name"
-    else failed=$((failed + 1)); echo "FAIL: $name"; echo "$output" | tail -5 | sed 's/^/    /'; fi
-}
-refuses() {  # refuses NAME PATTERN COMMAND… : the command must fail and print PATTERN
-    local name=$1 pattern=$2; shift 2
-    if output=$("$@" 2>&1); then failed=$((failed + 1)); echo "FAIL: $name (succeeded)"
-    elif grep -q -- "$pattern" <<<"$output"; then passed=$((passed + 1)); echo "ok: $name"
-    else failed=$((failed + 1)); echo "FAIL: $name (message lacks '$pattern')"; echo "$output" | tail -3 | sed 's/^/    /'; fi
-}
+. Tests/cli/checks.sh
 
 # Package.swift declares exactly what each target imports; the C kernels stay inside TensorCore.
 check "Package.swift matches the imports" /usr/bin/python3 Tests/cli/check_imports.py
