@@ -3,6 +3,7 @@
 
 import ArgumentParser
 import Cluster
+import Foundation
 import TensorCore
 
 struct CollectivesTest: ParsableCommand {
@@ -13,9 +14,17 @@ struct CollectivesTest: ParsableCommand {
     @Option(help: "Elements of the large all-reduce.")
     var count = 3_000_001
 
+    @Option(help: "Make this rank stall outside the collectives (a watchdog check).")
+    var stallRank: Int?
+
+    @Option(help: "The collective watchdog's limit in seconds (training.collective_timeout_s).")
+    var timeout = 60
+
     func run() throws {
         try withRanks(blasThreads: .byCommand) { communicator in
             let (rank, size) = (communicator.rank, communicator.size)
+            CollectiveTimeout.set(Double(timeout))
+            if rank == stallRank { sleep(UInt32(min(timeout * 10, 86_400))) }
             var failures: [String] = []
             // Sum of rank-dependent integers: exact in Float for these magnitudes.
             var values = (0..<count).map { Float(($0 % 97) + rank) }

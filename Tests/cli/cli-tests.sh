@@ -106,6 +106,13 @@ check "launch/train.sh wrote world_size 2" /usr/bin/python3 -c \
 for ranks in 2 4; do
     check "collectives invariants on $ranks ranks" timeout 60 "${mpirun[@]}" -np $ranks $vaekit selftest collectives
 done
+# The collective watchdog: a rank that stalls outside the collectives ends the job once the
+# others have waited the limit (3 s), with a message saying every rank answered a ping.
+started=$(date +%s)
+refuses "a stalled rank ends the job through the watchdog" "busy outside the collective" \
+    timeout 60 "${mpirun[@]}" -np 2 $vaekit selftest collectives --stall-rank 1 --timeout 3
+elapsed=$(( $(date +%s) - started ))
+check "it ended within the limit + 10 s (took ${elapsed} s)" test "$elapsed" -lt 13
 # A rank that cannot read its data ends the whole job, non-zero, with the reason, in seconds.
 started=$(date +%s)
 refuses "a failing rank ends the job" "none.h5" timeout 60 "${mpirun[@]}" -np 2 bash -c \
