@@ -10,7 +10,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 cases=${1:-100000}
 . bench/common.sh
-results fuzz "$cases" "VAEKIT_FUZZ_CASES=$cases swift test --filter ReaderFuzzTests (debug build, as in the suite)"
-swift build --build-tests >/dev/null
-VAEKIT_FUZZ_CASES=$cases swift test --skip-build --filter ReaderFuzzTests 2>&1 \
+results fuzz "$cases" "VAEKIT_FUZZ_CASES=$cases swift test --filter ReaderFuzzTests (debug build in .build/fuzz, as in the suite)"
+# Its own build folder: a long run does not hold the lock on .build meanwhile.
+swift build --build-tests --scratch-path .build/fuzz >/dev/null
+VAEKIT_FUZZ_CASES=$cases swift test --scratch-path .build/fuzz --skip-build --filter ReaderFuzzTests 2>&1 \
     | grep -E '✔|✘|signal|hung|Test run' || true
