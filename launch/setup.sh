@@ -5,7 +5,8 @@
 #   launch/setup.sh                   packages + release build
 #   launch/setup.sh --no-build        packages only
 #   launch/setup.sh --test-tools      also what the tests use: Chromium (the report is rendered
-#                                     headless) and Pillow (an independent PNG decoder)
+#                                     headless), Pillow (an independent PNG decoder), PyTorch (the
+#                                     refit replay), check-jsonschema (the compose file)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . launch/env.sh
@@ -30,7 +31,9 @@ packages=(
     fonts-freefont-ttf
 )
 # The tests also replay Likelihood Regret's refit in PyTorch (bench/reference/).
-if [ "$test_tools" = 1 ]; then packages+=(chromium python3-pil python3-torch); fi
+# The compose file is checked against the Compose specification's schema (check-jsonschema, from
+# PyPI, in a virtual environment under .build/test-tools).
+if [ "$test_tools" = 1 ]; then packages+=(chromium python3-pil python3-torch python3-venv); fi
 
 missing=()
 for package in "${packages[@]}"; do
@@ -46,6 +49,12 @@ if [ ${#missing[@]} -gt 0 ]; then
     DEBIAN_FRONTEND=noninteractive "${sudo[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}"
 else
     echo "setup: Debian packages already installed"
+fi
+
+if [ "$test_tools" = 1 ] && [ ! -x .build/test-tools/bin/check-jsonschema ]; then
+    echo "setup: installing check-jsonschema into .build/test-tools"
+    /usr/bin/python3 -m venv .build/test-tools
+    .build/test-tools/bin/pip install -q check-jsonschema==0.39.0
 fi
 
 if ! command -v swift >/dev/null 2>&1; then

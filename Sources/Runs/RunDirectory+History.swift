@@ -30,14 +30,21 @@ public struct TrainingSession: Codable, Equatable, Sendable {
     /// False while the invocation runs (the record is rewritten at every checkpoint, so an
     /// interrupted invocation keeps its record up to its last checkpoint); true once it finished.
     public var completed: Bool?
+    /// Rank 0's seconds in its steps' forward and backward passes.
+    public var computeSeconds: Double?
+    /// Rank 0's seconds in its steps' gradient all-reduces (transfer, and waiting for the
+    /// slowest rank).
+    public var allReduceSeconds: Double?
 
     /// A session record.
     public init(
         started: String, wallSeconds: Double, ranks: Int, workersPerRank: Int, firstStep: Int, lastStep: Int,
         examplesPerSecond: Double, finalTrainLoss: Double?, testNegativeELBO: Double?, host: String,
-        completed: Bool? = nil
+        completed: Bool? = nil, computeSeconds: Double? = nil, allReduceSeconds: Double? = nil
     ) {
         self.completed = completed
+        self.computeSeconds = computeSeconds
+        self.allReduceSeconds = allReduceSeconds
         self.started = started
         self.wallSeconds = wallSeconds
         self.ranks = ranks

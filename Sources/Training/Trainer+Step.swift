@@ -25,6 +25,7 @@ extension Trainer {
 
     /// One optimizer step on the examples `indices`, split over ranks and in-process workers.
     func trainStep(indices: [Int], step: Int) throws -> StepTerms {
+        let computeStart = ContinuousClock.now
         let share = communicator.share(of: indices.count)
         let parts = Trainer.split(Array(indices[share]), into: workerGradients.count)
         // The loss is the batch mean of per-example losses; each worker holds its share of it.
@@ -46,9 +47,12 @@ extension Trainer {
         let localLoss = terms.reduce(0) { $0 + $1.loss }
         if !localLoss.isFinite, model.arena.count > 0 { model.arena.gradients.pointer[0] = .nan }
         // The global batch mean on every rank.
+        let reduceStart = ContinuousClock.now
+        stepSeconds.compute += (reduceStart - computeStart) / .seconds(1)
         try communicator.allReduceSum(
             UnsafeMutableBufferPointer(start: model.arena.gradients.pointer, count: model.arena.count),
             bucketElements: config.training.allReduceBucketMegabytes * (1 << 20) / MemoryLayout<Float>.stride)
+        stepSeconds.allReduce += (ContinuousClock.now - reduceStart) / .seconds(1)
         let summed = UnsafeBufferPointer(start: model.arena.gradients.pointer, count: model.arena.count)
         if summed.contains(where: { !$0.isFinite }) {
             throw TrainingError.diverged(

@@ -51,6 +51,10 @@ public final class Trainer {
     public var writesFiles = true
     /// One gradient buffer per in-process worker.
     let workerGradients: [TensorStorage]
+    /// Seconds this rank spent in its steps' forward and backward passes (workers and their sum),
+    /// and waiting in their gradient all-reduces (transfer plus waiting for the slowest rank),
+    /// since this invocation started.
+    var stepSeconds = (compute: 0.0, allReduce: 0.0)
 
     /// The config.
     public var config: RunConfig { loaded.config }
@@ -254,7 +258,8 @@ public final class Trainer {
                 lastStep: state.step,
                 examplesPerSecond: rate(since: state.started, steps: state.step - state.firstStep),
                 finalTrainLoss: summary.finalLoss.isNaN ? nil : summary.finalLoss,
-                testNegativeELBO: summary.testNegativeELBO, host: hostName(), completed: completed),
+                testNegativeELBO: summary.testNegativeELBO, host: hostName(), completed: completed,
+                computeSeconds: stepSeconds.compute, allReduceSeconds: stepSeconds.allReduce),
             fresh: !state.resumed)
     }
 

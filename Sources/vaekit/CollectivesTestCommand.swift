@@ -20,6 +20,38 @@ struct CollectivesTest: ParsableCommand {
     @Option(help: "The collective watchdog's limit in seconds (training.collective_timeout_s).")
     var timeout = 60
 
+    @Flag(help: "Also time the all-reduce: latency (8 bytes) and bandwidth (--count floats), medians.")
+    var timing = false
+
+    /// Median seconds of an 8-byte all-reduce (200 runs) and of a `count`-float one (15 runs),
+    /// and the bus bandwidth the ring model implies: 2(R−1)/R · bytes / (time − latency).
+    func measure(_ communicator: any Communicator) throws {
+        func median(_ runs: Int, _ body: () throws -> Void) throws -> Double {
+            var times: [Double] = []
+            for _ in 0..<runs {
+                try communicator.barrier()
+                let start = ContinuousClock.now
+                try body()
+                times.append((ContinuousClock.now - start) / .seconds(1))
+            }
+            var all = times
+            try all.withUnsafeMutableBufferPointer { try communicator.allReduceMax($0) }
+            return all.sorted()[all.count / 2]
+        }
+        var small = [Double](repeating: 1, count: 1)
+        let latency = try median(200) { try communicator.allReduceSum(&small) }
+        var large = [Float](repeating: 1, count: count)
+        let seconds = try median(15) { try communicator.allReduceSum(&large) }
+        let size = Double(communicator.size)
+        let bytes = 2 * (size - 1) / size * Double(count * 4)
+        if communicator.isCoordinator {
+            print(
+                "all-reduce on \(communicator.size) rank(s): latency \(String(format: "%.1f", latency * 1e6)) µs; "
+                    + "\(count) floats in \(String(format: "%.2f", seconds * 1e3)) ms, bus bandwidth "
+                    + "\(String(format: "%.2f", bytes / max(seconds - latency, 1e-9) * 8 / 1e9)) Gbit/s")
+        }
+    }
+
     func run() throws {
         try withRanks(blasThreads: .byCommand) { communicator in
             let (rank, size) = (communicator.rank, communicator.size)
@@ -65,6 +97,7 @@ struct CollectivesTest: ParsableCommand {
                 )
             }
             if failed[0] != 0 { throw ExitCode(1) }
+            if timing { try measure(communicator) }
         }
     }
 }

@@ -12,6 +12,15 @@ trap 'rm -rf "$work"' EXIT
 
 # Package.swift declares exactly what each target imports; the C kernels stay inside TensorCore.
 check "Package.swift matches the imports" /usr/bin/python3 Tests/cli/check_imports.py
+# The container files (no engine here to run them): docker-compose.yml against the Compose
+# specification's schema (and a broken copy refused, so the validator is really validating);
+# every file the Dockerfile copies exists.
+schema=(.build/test-tools/bin/check-jsonschema --builtin-schema vendor.compose-spec)
+check "docker-compose.yml follows the Compose specification" "${schema[@]}" docker-compose.yml
+sed 's/condition: service_completed_successfully/condition: finished/' docker-compose.yml >"$work/bad-compose.yml"
+refuses "a compose file with an unknown depends_on condition is refused" "finished" "${schema[@]}" "$work/bad-compose.yml"
+check "every COPY source of the Dockerfile exists" bash -c \
+    "awk '/^COPY/ && !/--from/ {for (i = 2; i < NF; i++) print \$i}' Dockerfile | while read -r f; do test -e \"\$f\" || { echo \"missing \$f\"; exit 1; }; done"
 check "data prepare fashion-mnist" $vaekit data prepare fashion-mnist --output "$work/fmnist"
 check "data prepare noise" $vaekit data prepare noise --output "$work/noise" --count 300
 small=(--set data.train="$work/fmnist/train.h5" --set data.test="$work/fmnist/test.h5"
