@@ -6,7 +6,14 @@ import Storage
 /// An append-only JSON-lines file.
 final class MetricsLog {
     let path: String
-    private let handle: FileHandle
+    private let handle: FileHandle?
+
+    /// A log that records nothing (ranks other than the coordinator). Never a path such as
+    /// /dev/null: opening a log may replace its file, and as root that replaced /dev/null itself.
+    init() {
+        path = ""
+        handle = nil
+    }
 
     /// Opens the log for appending; `truncate` empties it; `keepingThrough` (a resume) keeps only
     /// the records of steps up to that one, so that steps redone after an interruption are not
@@ -34,7 +41,7 @@ final class MetricsLog {
         self.handle = handle
     }
 
-    deinit { try? handle.close() }
+    deinit { try? handle?.close() }
 
     /// Appends one record (keys sorted).
     func append(_ record: [String: Double]) throws {
@@ -46,6 +53,7 @@ final class MetricsLog {
                 : "null"
             return "\"\(key)\": \(text)"
         }
+        guard let handle else { return }
         handle.write(Data(("{" + fields.joined(separator: ", ") + "}\n").utf8))
         try handle.synchronize()
     }

@@ -166,9 +166,9 @@ public final class Trainer {
         return State(
             step: step, firstStep: step, lastStep: lastStep, lastCheckpointStep: step,
             learningRate: schedule.rate(step: step),
-            metrics: try MetricsLog(
-                path: writes ? run.metricsPath : "/dev/null", truncate: !resume,
-                keepingThrough: resume && writes ? step : nil),
+            metrics: writes
+                ? try MetricsLog(path: run.metricsPath, truncate: !resume, keepingThrough: resume ? step : nil)
+                : MetricsLog(),
             progress: ProgressDisplay(
                 total: lastStep, startingAt: step, label: "train",
                 enabled: showsProgress && communicator.isCoordinator),

@@ -309,5 +309,8 @@ refuses "Jacobian-L1 with a 256-way decoder" "categorical256" $vaekit train --co
 
 check "no temporary files left" bash -c "! ls $work/run/checkpoints | grep -q tmp"
 
+# Ranks other than 0 write no file: they once "opened" their metrics log at /dev/null, and
+# Foundation's createFile replaced the device with a regular file (as root).
+check "/dev/null is still a character device after the multi-rank runs" test -c /dev/null
 echo "cli: $passed passed, $failed failed"
 [ "$failed" = 0 ]
