@@ -116,6 +116,27 @@ launch/cluster/netns.sh unlimit 1
 check "the slow link gives the same parameters, bit for bit" /usr/bin/python3 Tests/cli/compare_checkpoints.py \
     "$work/slow/checkpoints/checkpoint-64.h5" "$work/whole/checkpoints/checkpoint-64.h5" 0
 
+# A real Slurm: a one-node cluster on localhost (launch/slurm/local-cluster.sh); the sbatch
+# templates run to completion with srun --mpi=pmix, and give the mpirun results.
+if check "a one-node Slurm cluster" launch/slurm/local-cluster.sh start; then
+    sbatch=(sbatch --wait -N 1 -n 2 --ntasks-per-node=2 --cpus-per-task=1)
+    slurm_train=("${train[@]:2}")
+    unset 'slurm_train[${#slurm_train[@]}-1]'  # train.sbatch passes --quiet itself
+    check "sbatch train.sbatch (2 tasks)" "${sbatch[@]}" -o "$work/slurm-train.out" launch/slurm/train.sbatch \
+        configs/fashion-mnist-mlp.yaml "${slurm_train[@]}" --set training.epochs=2 --run "$work/slurm"
+    check "Slurm's run = the 2-rank mpirun run, bit for bit" /usr/bin/python3 Tests/cli/compare_checkpoints.py \
+        "$work/slurm/checkpoints/checkpoint-16.h5" "$work/local/checkpoints/checkpoint-16.h5" 0
+    check "sbatch influence.sbatch" "${sbatch[@]}" -o "$work/slurm-influence.out" launch/slurm/influence.sbatch \
+        "$work/slurm" "--mode projected --checkpoints 8,16 --samples 2 --projection-dimension 64" "--test test:0-5 --top 5"
+    check "Slurm's influence = the 2-host influence" /usr/bin/python3 Tests/cli/compare_influence.py \
+        "$work/slurm/influence.json" "$work/hosts/influence.json" 1e-4
+    check "sbatch ood.sbatch" "${sbatch[@]}" -o "$work/slurm-ood.out" launch/slurm/ood.sbatch "$work/slurm" \
+        --count 6 --iwae-samples 10 --steps 5 --batch-size 4 --ood noise --resamples 100
+    check "Slurm's OOD scores = the 2-host scores" /usr/bin/python3 Tests/cli/compare_ood.py \
+        "$work/slurm/ood.json" "$work/hosts/ood.json" 1e-4
+    launch/slurm/local-cluster.sh stop
+fi
+
 # Ranks other than 0 write no file: they once "opened" their metrics log at /dev/null, and
 # Foundation's createFile replaced the device with a regular file (as root).
 check "/dev/null is still a character device after the multi-rank runs" test -c /dev/null
