@@ -26,6 +26,9 @@ public protocol Communicator: AnyObject {
     func allReduceSum(_ buffer: UnsafeMutableBufferPointer<Float>) throws
     /// Replaces `buffer` on every rank with the elementwise sum over ranks.
     func allReduceSum(_ buffer: UnsafeMutableBufferPointer<Double>) throws
+    /// Replaces `buffer` on every rank with the elementwise sum over ranks: exact, so the result
+    /// does not depend on the order of the ranks' contributions.
+    func allReduceSum(_ buffer: UnsafeMutableBufferPointer<Int64>) throws
     /// Replaces `buffer` on every rank with the elementwise maximum over ranks.
     func allReduceMax(_ buffer: UnsafeMutableBufferPointer<Double>) throws
     /// Copies `buffer` of rank `root` to every rank.

@@ -20,6 +20,8 @@ public final class LocalCommunicator: Communicator {
     public func allReduceSum(_ buffer: UnsafeMutableBufferPointer<Double>) throws {}
     /// Nothing to reduce.
     public func allReduceMax(_ buffer: UnsafeMutableBufferPointer<Double>) throws {}
+    /// Nothing to sum.
+    public func allReduceSum(_ buffer: UnsafeMutableBufferPointer<Int64>) throws {}
     /// Nothing to send.
     public func broadcast(_ buffer: UnsafeMutableRawBufferPointer, root: Int) throws {}
     /// This rank's values alone.

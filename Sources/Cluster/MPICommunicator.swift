@@ -88,6 +88,17 @@ public final class MPICommunicator: Communicator {
         }
     }
 
+    /// In-place MPI_Allreduce(MPI_SUM) of 64-bit integers (exact).
+    public func allReduceSum(_ buffer: UnsafeMutableBufferPointer<Int64>) throws {
+        try chunks(buffer.count, "MPI_Allreduce of \(buffer.count) int64") { start, count in
+            try check(
+                MPI_Allreduce(
+                    vaekit_mpi_in_place(), buffer.baseAddress.map { $0 + start }, Int32(count),
+                    vaekit_mpi_int64(),
+                    vaekit_mpi_sum(), world), "MPI_Allreduce")
+        }
+    }
+
     /// In-place MPI_Allreduce(MPI_MAX) of doubles.
     public func allReduceMax(_ buffer: UnsafeMutableBufferPointer<Double>) throws {
         try chunks(buffer.count, "MPI_Allreduce (max) of \(buffer.count) doubles") { start, count in

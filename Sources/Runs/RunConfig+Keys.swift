@@ -77,6 +77,17 @@ extension ConfigKey {
             write: { "\($0[keyPath: field])" })
     }
 
+    static func bool(_ path: String, _ field: WritableKeyPath<RunConfig, Bool>, _ doc: String) -> ConfigKey {
+        ConfigKey(
+            path: path, accepts: "true or false", doc: doc,
+            read: { reader, config in
+                let text = try reader.string(
+                    ConfigKey.name(path), default: "\(config[keyPath: field])", allowed: ["true", "false"])
+                config[keyPath: field] = text == "true"
+            },
+            write: { "\($0[keyPath: field])" })
+    }
+
     static func string(_ path: String, _ field: WritableKeyPath<RunConfig, String>, _ doc: String)
         -> ConfigKey
     {
@@ -245,6 +256,13 @@ extension RunConfig {
                 "training.allreduce_bucket_mb", \.training.allReduceBucketMegabytes, minimum: 1,
                 maximum: 65_536,
                 "Largest all-reduce of the gradient arena, in MiB; larger arenas go in several buckets."),
+            .bool(
+                "training.reproducible_reduction", \.training.reproducibleReduction,
+                "Sum gradients exactly (64-bit fixed point over blocks of the global batch, an integer "
+                    + "all-reduce), so that any number of ranks and workers gives the same bits."),
+            .int(
+                "training.reduction_block", \.training.reductionBlock, minimum: 1, maximum: 1_000_000,
+                "Examples per block of the reproducible reduction (divides training.batch_size)."),
             .int(
                 "training.collective_timeout_s", \.training.collectiveTimeoutSeconds, minimum: 1,
                 maximum: 86_400,
@@ -351,6 +369,11 @@ extension RunConfig {
             throw badValue(
                 "objective.supervised_latents", "\(s.supervisedLatents)",
                 "fewer than model.latent (\(model.latent)), leaving nuisance latents")
+        }
+        if training.reproducibleReduction && training.batchSize % training.reductionBlock != 0 {
+            throw badValue(
+                "training.reduction_block", "\(training.reductionBlock)",
+                "a divisor of training.batch_size (\(training.batchSize))")
         }
         if o.kind == .jacobianL1 && model.likelihood == .categorical256 {
             throw badValue(

@@ -68,6 +68,8 @@ public struct RunConfig: Equatable, Sendable {
         public var blasThreads = 1
         public var allReduceBucketMegabytes = 64
         public var collectiveTimeoutSeconds = 60
+        public var reproducibleReduction = false
+        public var reductionBlock = 16
     }
 
     public struct Evaluation: Equatable, Sendable {

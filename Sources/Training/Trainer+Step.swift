@@ -26,10 +26,41 @@ extension Trainer {
     /// One optimizer step on the examples `indices`, split over ranks and in-process workers.
     func trainStep(indices: [Int], step: Int) throws -> StepTerms {
         let computeStart = ContinuousClock.now
-        let share = communicator.share(of: indices.count)
-        let parts = Trainer.split(Array(indices[share]), into: workerGradients.count)
         // The loss is the batch mean of per-example losses; each worker holds its share of it.
         let scale = 1 / Float(indices.count)
+        let terms =
+            config.training.reproducibleReduction
+            ? try reproducibleGradient(indices: indices, step: step, scale: scale, started: computeStart)
+            : try floatGradient(indices: indices, step: step, scale: scale, started: computeStart)
+        let summed = UnsafeBufferPointer(start: model.arena.gradients.pointer, count: model.arena.count)
+        if summed.contains(where: { !$0.isFinite }) {
+            throw TrainingError.diverged(
+                step: step, lastCheckpoint: run.latestCheckpoint)
+        }
+        if config.training.gradientClip > 0 {
+            clipGradientNorm(model.arena, maximumNorm: config.training.gradientClip)
+        }
+        let learningRate = schedule.rate(step: step)
+        optimizer.step(model.arena, learningRate: learningRate)
+        var local = terms.reduce(StepTerms(loss: 0, reconstruction: 0, kl: 0), +)
+        local.learningRate = learningRate
+        guard communicator.size > 1 else { return local }
+        // Each rank holds its share of the batch mean; the logged loss is the whole batch's.
+        var sums = [local.loss, local.reconstruction, local.kl]
+        try communicator.allReduceSum(&sums)
+        return StepTerms(loss: sums[0], reconstruction: sums[1], kl: sums[2], learningRate: learningRate)
+    }
+
+    /// The default reduction: each worker's part of this rank's share in one pass, the workers'
+    /// float gradients summed, one (bucketed) float all-reduce; fills the arena's gradients with
+    /// the global batch mean and returns the workers' loss terms.
+    private func floatGradient(
+        indices: [Int], step: Int, scale: Float, started computeStart: ContinuousClock.Instant
+    )
+        throws -> [StepTerms]
+    {
+        let share = communicator.share(of: indices.count)
+        let parts = Trainer.split(Array(indices[share]), into: workerGradients.count)
         var terms = [StepTerms](repeating: StepTerms(loss: 0, reconstruction: 0, kl: 0), count: parts.count)
         let shared = UncheckedBox(self)
         terms.withUnsafeMutableBufferPointer { results in
@@ -53,27 +84,11 @@ extension Trainer {
             UnsafeMutableBufferPointer(start: model.arena.gradients.pointer, count: model.arena.count),
             bucketElements: config.training.allReduceBucketMegabytes * (1 << 20) / MemoryLayout<Float>.stride)
         stepSeconds.allReduce += (ContinuousClock.now - reduceStart) / .seconds(1)
-        let summed = UnsafeBufferPointer(start: model.arena.gradients.pointer, count: model.arena.count)
-        if summed.contains(where: { !$0.isFinite }) {
-            throw TrainingError.diverged(
-                step: step, lastCheckpoint: run.latestCheckpoint)
-        }
-        if config.training.gradientClip > 0 {
-            clipGradientNorm(model.arena, maximumNorm: config.training.gradientClip)
-        }
-        let learningRate = schedule.rate(step: step)
-        optimizer.step(model.arena, learningRate: learningRate)
-        var local = terms.reduce(StepTerms(loss: 0, reconstruction: 0, kl: 0), +)
-        local.learningRate = learningRate
-        guard communicator.size > 1 else { return local }
-        // Each rank holds its share of the batch mean; the logged loss is the whole batch's.
-        var sums = [local.loss, local.reconstruction, local.kl]
-        try communicator.allReduceSum(&sums)
-        return StepTerms(loss: sums[0], reconstruction: sums[1], kl: sums[2], learningRate: learningRate)
+        return terms
     }
 
     /// Forward and backward of one worker's part of a batch into its gradient buffer.
-    private func workerPass(_ indices: [Int], step: Int, scale: Float, worker: Int) -> StepTerms {
+    func workerPass(_ indices: [Int], step: Int, scale: Float, worker: Int) -> StepTerms {
         let batch = config.objectiveBatch(model: model, set: data.train, indices: indices, step: step)
         let pass = ForwardPass(arena: model.arena)
         let terms = model.objectiveTerms(batch, beta: config.training.beta, pass)

@@ -55,6 +55,8 @@ public final class Trainer {
     /// and waiting in their gradient all-reduces (transfer plus waiting for the slowest rank),
     /// since this invocation started.
     var stepSeconds = (compute: 0.0, allReduce: 0.0)
+    /// The reproducible reduction's accumulators (`training.reproducible_reduction`).
+    var fixedPoint: FixedPointGradients?
 
     /// The config.
     public var config: RunConfig { loaded.config }
@@ -167,7 +169,8 @@ public final class Trainer {
             step: step, firstStep: step, lastStep: lastStep, lastCheckpointStep: step,
             learningRate: schedule.rate(step: step),
             metrics: writes
-                ? try MetricsLog(path: run.metricsPath, truncate: !resume, keepingThrough: resume ? step : nil)
+                ? try MetricsLog(
+                    path: run.metricsPath, truncate: !resume, keepingThrough: resume ? step : nil)
                 : MetricsLog(),
             progress: ProgressDisplay(
                 total: lastStep, startingAt: step, label: "train",

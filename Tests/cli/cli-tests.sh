@@ -106,6 +106,24 @@ for optimizer in sgd adam; do
             "$work/$optimizer-1/checkpoints/checkpoint-8.h5" "$work/$optimizer-$ranks/checkpoints/checkpoint-8.h5" $tolerance
     done
 done
+# training.reproducible_reduction: 1, 2, 4 and 8 ranks (and 2 workers on 1 rank) give the same
+# parameters, bit for bit, after a whole epoch of Adam (32 steps of 64).
+exact=(--config configs/fashion-mnist-mlp.yaml "${small[@]}" --set data.train_limit=2048 --set training.epochs=1
+    --set training.checkpoint_every=0 --set training.reproducible_reduction=true --set training.blas_threads=1 --quiet)
+check "reproducible reduction: 1 rank" $vaekit train "${exact[@]}" --set training.workers=1 --run "$work/exact-1"
+check "reproducible reduction: 1 rank × 2 workers" $vaekit train "${exact[@]}" --set training.workers=2 --run "$work/exact-w2"
+check "reproducible reduction: 2 workers = 1 worker, bit for bit" /usr/bin/python3 Tests/cli/compare_checkpoints.py \
+    "$work/exact-1/checkpoints/checkpoint-32.h5" "$work/exact-w2/checkpoints/checkpoint-32.h5" 0
+for ranks in 2 4 8; do
+    check "reproducible reduction: $ranks ranks" "${mpirun[@]}" -x OPENBLAS_NUM_THREADS=1 -np $ranks $vaekit train \
+        "${exact[@]}" --set training.workers=1 --run "$work/exact-$ranks"
+    check "reproducible reduction: $ranks ranks = 1 rank, bit for bit" /usr/bin/python3 Tests/cli/compare_checkpoints.py \
+        "$work/exact-1/checkpoints/checkpoint-32.h5" "$work/exact-$ranks/checkpoints/checkpoint-32.h5" 0
+done
+refuses "reduction_block must divide the batch" "a divisor of training.batch_size" $vaekit train "${exact[@]}" \
+    --set training.reduction_block=48 --run "$work/exact-bad"
+refuses "reproducible reduction stops a diverging run" "not finite" "${mpirun[@]}" -np 2 $vaekit train "${exact[@]}" \
+    --set training.learning_rate=10 --set training.optimizer=sgd --run "$work/exact-nan"
 check "checkpoint records world_size 4" /usr/bin/python3 -c \
     "import h5py,sys; sys.exit(h5py.File('$work/adam-4/checkpoints/checkpoint-8.h5')['/'].attrs['world_size'] != 4 and 1 or 0)"
 check "launch/train.sh on 2 ranks" launch/train.sh -n 2 -- --config configs/fashion-mnist-mlp.yaml "${small[@]}" \
