@@ -3,7 +3,8 @@
 # host's link unlimited or limited by tbf to 10 and 1 Gbit/s: the all-reduce's latency and bus
 # bandwidth (`selftest collectives --timing`), each step's compute and all-reduce time (rank 0,
 # from training.json), the ring model's prediction, and throughput against 2 ranks over shared
-# memory. TRIALS runs per setting (default 3), medians with the range. Root.
+# memory, with the all-reduce overlapped with the backward pass (1 MiB buckets) and without.
+# TRIALS runs per setting (default 3), medians with the range. Root.
 # Output: bench/results/cluster_links.txt.
 #
 #   bench/cluster_links.sh [trials]
@@ -35,9 +36,10 @@ done
 shm=$(median <"$work/shm.rate")
 echo "2 ranks over shared memory: $(summary <"$work/shm.rate") examples/s"
 echo
-printf '%-10s %-26s %-26s %-22s %-22s %-16s %-26s %s\n' link "latency µs" "bus Gbit/s" "compute ms/step" \
-    "all-reduce ms/step" "ring model ms" "examples/s" "vs shared memory"
-for link in unlimited 10gbit 1gbit; do
+printf '%-10s %-8s %-26s %-26s %-22s %-22s %-16s %-26s %s\n' link overlap "latency µs" "bus Gbit/s" \
+    "compute ms/step" "all-reduce ms/step" "ring model ms" "examples/s" "vs shared memory"
+for setting in "unlimited false" "unlimited true" "10gbit false" "10gbit true" "1gbit false" "1gbit true"; do
+    read -r link overlap <<<"$setting"
     for host in 0 1; do
         if [ "$link" = unlimited ]; then launch/cluster/netns.sh unlimit $host
         else launch/cluster/netns.sh rate $host $link; fi
@@ -47,8 +49,9 @@ for link in unlimited 10gbit 1gbit; do
         line=$(launch/run.sh -n 2 --hosts netns:2 -- selftest collectives --timing --count $parameters | tail -1)
         sed -E 's/.*latency ([0-9.]+) µs.*/\1/' <<<"$line" >>"$work/lat"
         sed -E 's/.*bus bandwidth ([0-9.]+) Gbit.*/\1/' <<<"$line" >>"$work/bw"
-        run="$work/$link-$trial"
-        launch/run.sh -n 2 --hosts netns:2 -- "${train[@]}" --run "$run" >/dev/null
+        run="$work/$link-$overlap-$trial"
+        launch/run.sh -n 2 --hosts netns:2 -- "${train[@]}" --set training.overlap_allreduce="$overlap" \
+            --run "$run" >/dev/null
         steps=$(($(session "$run/training.json" lastStep) - $(session "$run/training.json" firstStep)))
         echo "$(session "$run/training.json" computeSeconds) * 1000 / $steps" | bc -l >>"$work/compute"
         echo "$(session "$run/training.json" allReduceSeconds) * 1000 / $steps" | bc -l >>"$work/reduce"
@@ -62,11 +65,11 @@ for link in unlimited 10gbit 1gbit; do
     esac
     [ "$model" != "—" ] && model=$(printf '%.2f' "$model")
     ratio=$(echo "$(median <"$work/rate") / $shm" | bc -l)
-    printf '%-10s %-26s %-26s %-22s %-22s %-16s %-26s %.2f\n' "$link" "$(summary <"$work/lat")" \
+    printf '%-10s %-8s %-26s %-26s %-22s %-22s %-16s %-26s %.2f\n' "$link" "$overlap" "$(summary <"$work/lat")" \
         "$(summary <"$work/bw")" "$(summary <"$work/compute")" "$(summary <"$work/reduce")" "$model" \
         "$(summary <"$work/rate")" "$ratio"
 done
 echo
-echo "all-reduce ms/step is rank 0's wait in the gradient all-reduce: the transfer plus any wait for"
-echo "the other rank to finish its compute. The namespaces share this machine's 2 cores, so TCP's"
+echo "all-reduce ms/step is rank 0's wait in the gradient all-reduce (with overlap: after its backward"
+echo "pass, for what is still in flight): the transfer plus any wait for the other rank's compute. The namespaces share this machine's 2 cores, so TCP's"
 echo "own processing competes with the ranks' compute (not so between real machines)."

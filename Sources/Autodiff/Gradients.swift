@@ -15,12 +15,30 @@ import TensorCore
 ///   - targets: the variables to differentiate with respect to.
 ///   - seed: ∂L/∂output; ones of the output's shape when `nil` (the gradient of the sum).
 ///   - createGraph: record the backward pass so that it can be differentiated.
+///   - onFinal: called with a target's index and gradient as soon as no node left to visit can
+///     add to it (for a network's parameters: last layers first), so that a caller can start
+///     using gradients while the rest of the backward pass runs; every target exactly once.
 /// - Returns: one gradient per target, with the target's shape (zeros when unreached).
 public func gradients(
-    of output: Variable, wrt targets: [Variable], seed: Tensor? = nil, createGraph: Bool = false
+    of output: Variable, wrt targets: [Variable], seed: Tensor? = nil, createGraph: Bool = false,
+    onFinal: ((Int, Variable) -> Void)? = nil
 ) -> [Variable] {
     let targetIDs = Set(targets.map { ObjectIdentifier($0) })
     let order = relevantNodes(below: output, reaching: targetIDs)
+    // For `onFinal`: how many nodes still to visit consume each target.
+    var consumers: [ObjectIdentifier: Int] = [:]
+    var targetIndices: [ObjectIdentifier: [Int]] = [:]
+    var emitted = [Bool](repeating: false, count: targets.count)
+    if onFinal != nil {
+        for (index, target) in targets.enumerated() {
+            targetIndices[ObjectIdentifier(target), default: []].append(index)
+        }
+        for node in order.nodes {
+            for id in Set(node.inputs.map { ObjectIdentifier($0) }) where targetIDs.contains(id) {
+                consumers[id, default: 0] += 1
+            }
+        }
+    }
     var cotangents: [ObjectIdentifier: Variable] = [:]
     if let seed {
         precondition(seed.shape == output.shape, "seed \(seed.shape) ≠ output \(output.shape)")
@@ -28,7 +46,21 @@ public func gradients(
     if order.relevant.contains(ObjectIdentifier(output)) {
         cotangents[ObjectIdentifier(output)] = Variable(seed ?? Tensor.ones(output.shape))
     }
+    // Emits the targets among `node`'s inputs that no later node consumes.
+    func visited(_ node: Variable) {
+        guard let onFinal else { return }
+        for id in Set(node.inputs.map { ObjectIdentifier($0) }) where targetIDs.contains(id) {
+            consumers[id, default: 1] -= 1
+            guard consumers[id] == 0 else { continue }
+            for index in targetIndices[id] ?? [] where !emitted[index] {
+                emitted[index] = true
+                let gradient = cotangents[id] ?? Variable(Tensor.zeros(targets[index].shape))
+                onFinal(index, createGraph ? gradient : gradient.detached())
+            }
+        }
+    }
     for node in order.nodes.reversed() {
+        defer { visited(node) }
         let id = ObjectIdentifier(node)
         guard let pullback = node.pullback, let cotangent = cotangents[id] else { continue }
         if !targetIDs.contains(id) { cotangents[id] = nil }
@@ -54,10 +86,14 @@ public func gradients(
             }
         }
     }
-    return targets.map { target in
+    let results = targets.map { target in
         let gradient = cotangents[ObjectIdentifier(target)] ?? Variable(Tensor.zeros(target.shape))
         return createGraph ? gradient : gradient.detached()
     }
+    if let onFinal {
+        for index in targets.indices where !emitted[index] { onFinal(index, results[index]) }
+    }
+    return results
 }
 
 /// The gradients of `output` as plain tensors (no graph kept).

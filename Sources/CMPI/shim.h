@@ -20,5 +20,6 @@ static inline int vaekit_mpi_max_error_string(void) { return MPI_MAX_ERROR_STRIN
 static inline MPI_Request vaekit_mpi_request_null(void) { return MPI_REQUEST_NULL; }
 static inline int vaekit_mpi_any_source(void) { return MPI_ANY_SOURCE; }
 static inline MPI_Status *vaekit_mpi_status_ignore(void) { return MPI_STATUS_IGNORE; }
+static inline MPI_Status *vaekit_mpi_statuses_ignore(void) { return MPI_STATUSES_IGNORE; }
 static inline int vaekit_mpi_thread_multiple(void) { return MPI_THREAD_MULTIPLE; }
 #endif

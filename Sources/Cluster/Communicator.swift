@@ -29,6 +29,14 @@ public protocol Communicator: AnyObject {
     /// Replaces `buffer` on every rank with the elementwise sum over ranks: exact, so the result
     /// does not depend on the order of the ranks' contributions.
     func allReduceSum(_ buffer: UnsafeMutableBufferPointer<Int64>) throws
+    /// Starts replacing `buffer` with its sum over ranks without waiting (a non-blocking
+    /// all-reduce); it completes in `finishAllReduces`, and `buffer` must not be touched before.
+    /// Every rank starts the same buffers' reductions in the same order.
+    func startAllReduceSum(_ buffer: UnsafeMutableBufferPointer<Float>) throws
+    /// Lets started reductions advance (MPI moves non-blocking collectives only inside its calls).
+    func progressAllReduces()
+    /// Waits for every started reduction.
+    func finishAllReduces() throws
     /// Replaces `buffer` on every rank with the elementwise maximum over ranks.
     func allReduceMax(_ buffer: UnsafeMutableBufferPointer<Double>) throws
     /// Copies `buffer` of rank `root` to every rank.

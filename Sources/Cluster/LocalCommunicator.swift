@@ -22,6 +22,12 @@ public final class LocalCommunicator: Communicator {
     public func allReduceMax(_ buffer: UnsafeMutableBufferPointer<Double>) throws {}
     /// Nothing to sum.
     public func allReduceSum(_ buffer: UnsafeMutableBufferPointer<Int64>) throws {}
+    /// Nothing to sum.
+    public func startAllReduceSum(_ buffer: UnsafeMutableBufferPointer<Float>) throws {}
+    /// Nothing started.
+    public func progressAllReduces() {}
+    /// Nothing started.
+    public func finishAllReduces() throws {}
     /// Nothing to send.
     public func broadcast(_ buffer: UnsafeMutableRawBufferPointer, root: Int) throws {}
     /// This rank's values alone.

@@ -19,6 +19,9 @@ public final class MPICommunicator: Communicator {
     /// Bounds every collective's wait (`CollectiveTimeout`); nil on one rank, or when MPI cannot
     /// give the thread support it needs.
     private var watchdog: CollectiveWatchdog?
+    /// Non-blocking reductions started and not yet finished.
+    private var pending: [MPI_Request?] = []
+    private var pendingElements = 0
 
     /// Initializes MPI (once per process) and reads rank and size.
     public init() throws {
@@ -86,6 +89,39 @@ public final class MPICommunicator: Communicator {
                     vaekit_mpi_double(),
                     vaekit_mpi_sum(), world), "MPI_Allreduce")
         }
+    }
+
+    /// In-place MPI_Iallreduce(MPI_SUM) of floats (pieces of at most 2³⁰ elements).
+    public func startAllReduceSum(_ buffer: UnsafeMutableBufferPointer<Float>) throws {
+        try chunkPieces(buffer.count) { start, count in
+            var request: MPI_Request? = vaekit_mpi_request_null()
+            try check(
+                MPI_Iallreduce(
+                    vaekit_mpi_in_place(), buffer.baseAddress.map { $0 + start }, Int32(count),
+                    vaekit_mpi_float(),
+                    vaekit_mpi_sum(), world, &request), "MPI_Iallreduce")
+            pending.append(request)
+            pendingElements += count
+        }
+    }
+
+    /// MPI_Test on the started reductions, which lets them advance.
+    public func progressAllReduces() {
+        for index in pending.indices {
+            var done: Int32 = 0
+            MPI_Test(&pending[index], &done, vaekit_mpi_status_ignore())
+        }
+    }
+
+    /// MPI_Waitall on the started reductions, watched.
+    public func finishAllReduces() throws {
+        guard !pending.isEmpty else { return }
+        try watched("MPI_Iallreduce of \(pendingElements) floats in \(pending.count) buckets") {
+            try check(
+                MPI_Waitall(Int32(pending.count), &pending, vaekit_mpi_statuses_ignore()), "MPI_Waitall")
+        }
+        pending.removeAll(keepingCapacity: true)
+        pendingElements = 0
     }
 
     /// In-place MPI_Allreduce(MPI_SUM) of 64-bit integers (exact).

@@ -87,21 +87,37 @@ public final class ForwardPass {
     /// out like the arena), and returns the per-example factors of each capturing layer (empty
     /// unless `capturePerExample`).
     @discardableResult
-    public func backward(_ loss: Variable, seed: Tensor? = nil, into destination: TensorStorage? = nil)
-        -> [GradientFactor]
-    {
+    /// `onParameter(i)` is called as soon as parameter `i`'s gradient (arena entry `i`) is in
+    /// `destination` and final — the last layers' first — so that a caller can start reducing
+    /// them while the backward pass goes on.
+    public func backward(
+        _ loss: Variable, seed: Tensor? = nil, into destination: TensorStorage? = nil,
+        onParameter: ((Int) -> Void)? = nil
+    ) -> [GradientFactor] {
         let target = destination ?? arena.gradients
         precondition(
             target.count == arena.count, "gradient buffer of \(target.count) for an arena of \(arena.count)")
         let captured = records.map { $0.output }
-        let all = gradients(of: loss, wrt: parameters + captured, seed: seed)
-        for (index, gradient) in all.prefix(parameters.count).enumerated() {
-            let offset = arena.entries[index].offset
+        let store = { (index: Int, gradient: Variable) in
+            let offset = self.arena.entries[index].offset
             gradient.value.withUnsafeBufferPointer { source in
                 if let base = source.baseAddress {
                     (target.pointer + offset).update(from: base, count: source.count)
                 }
             }
+        }
+        let count = parameters.count
+        let all = gradients(
+            of: loss, wrt: parameters + captured, seed: seed,
+            onFinal: onParameter.map { notify in
+                { index, gradient in
+                    guard index < count else { return }
+                    store(index, gradient)
+                    notify(index)
+                }
+            })
+        if onParameter == nil {
+            for (index, gradient) in all.prefix(count).enumerated() { store(index, gradient) }
         }
         return zip(records, all.suffix(captured.count)).map { record, gradient in
             factor(record, outputGradient: gradient.value)

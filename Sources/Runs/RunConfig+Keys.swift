@@ -255,7 +255,12 @@ extension RunConfig {
             .int(
                 "training.allreduce_bucket_mb", \.training.allReduceBucketMegabytes, minimum: 1,
                 maximum: 65_536,
-                "Largest all-reduce of the gradient arena, in MiB; larger arenas go in several buckets."),
+                "Largest all-reduce of the gradient arena, in MiB; larger arenas go in several buckets "
+                    + "(with overlap_allreduce, each starts as soon as its gradients are final)."),
+            .bool(
+                "training.overlap_allreduce", \.training.overlapAllReduce,
+                "Reduce each bucket during the backward pass, as soon as its gradients are final (on "
+                    + "several ranks with one worker each)."),
             .bool(
                 "training.reproducible_reduction", \.training.reproducibleReduction,
                 "Sum gradients exactly (64-bit fixed point over blocks of the global batch, an integer "

@@ -60,6 +60,11 @@ extension Trainer {
         throws -> [StepTerms]
     {
         let share = communicator.share(of: indices.count)
+        if overlapsAllReduce {
+            return try [
+                overlappedGradient(Array(indices[share]), step: step, scale: scale, started: computeStart)
+            ]
+        }
         let parts = Trainer.split(Array(indices[share]), into: workerGradients.count)
         var terms = [StepTerms](repeating: StepTerms(loss: 0, reconstruction: 0, kl: 0), count: parts.count)
         let shared = UncheckedBox(self)
@@ -87,15 +92,23 @@ extension Trainer {
         return terms
     }
 
-    /// Forward and backward of one worker's part of a batch into its gradient buffer.
-    func workerPass(_ indices: [Int], step: Int, scale: Float, worker: Int) -> StepTerms {
+    /// Forward and backward of one worker's part of a batch into its gradient buffer (or
+    /// `destination`); `onLoss` sees the part's loss before the backward pass, `onParameter` each
+    /// parameter as its gradient is final.
+    func workerPass(
+        _ indices: [Int], step: Int, scale: Float, worker: Int, destination: TensorStorage? = nil,
+        onLoss: ((Double) -> Void)? = nil, onParameter: ((Int) -> Void)? = nil
+    ) -> StepTerms {
         let batch = config.objectiveBatch(model: model, set: data.train, indices: indices, step: step)
         let pass = ForwardPass(arena: model.arena)
         let terms = model.objectiveTerms(batch, beta: config.training.beta, pass)
         let perExample = terms.loss
-        pass.backward(perExample.sum() * scale, into: workerGradients[worker])
+        let loss = Double(perExample.value.sum()) * Double(scale)
+        onLoss?(loss)
+        pass.backward(
+            perExample.sum() * scale, into: destination ?? workerGradients[worker], onParameter: onParameter)
         return StepTerms(
-            loss: Double(perExample.value.sum()) * Double(scale),
+            loss: loss,
             reconstruction: Double(terms.reconstruction.value.sum()) * Double(scale),
             kl: Double(terms.kl.value.sum()) * Double(scale))
     }

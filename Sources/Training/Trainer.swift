@@ -57,6 +57,8 @@ public final class Trainer {
     var stepSeconds = (compute: 0.0, allReduce: 0.0)
     /// The reproducible reduction's accumulators (`training.reproducible_reduction`).
     var fixedPoint: FixedPointGradients?
+    /// The overlapped all-reduce's buckets (`training.overlap_allreduce`).
+    var buckets: BucketPlan?
 
     /// The config.
     public var config: RunConfig { loaded.config }
