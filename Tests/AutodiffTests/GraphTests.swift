@@ -18,6 +18,26 @@ import Testing
         #expect(chain === x)
     }
 
+    /// `onFinal` reports each target once, with its final gradient, and the later layer's
+    /// weight before the earlier one's (what the overlapped all-reduce relies on); a weight used
+    /// twice is reported only after both uses.
+    @Test func finalGradientsAreReportedOnceLastLayerFirst() {
+        let x = Variable(Tensor(shape: [1, 2], scalars: [1, 2]))
+        let w1 = Variable(Tensor(shape: [2, 2], scalars: [1, 0, 0, 1]), requiresGradient: true)
+        let w2 = Variable(Tensor(shape: [2, 2], scalars: [2, 1, 1, 2]), requiresGradient: true)
+        let unused = Variable(Tensor(shape: [3], scalars: [1, 2, 3]), requiresGradient: true)
+        let hidden = matmul(x, w1).relu()
+        let loss = (matmul(hidden, w2) + matmul(hidden, w1)).sum()
+        var reported: [(Int, [Float])] = []
+        let all = gradients(of: loss, wrt: [w1, w2, unused]) { index, gradient in
+            reported.append((index, gradient.value.scalars))
+        }
+        #expect(reported.map(\.0).sorted() == [0, 1, 2])
+        let position = { (target: Int) in reported.firstIndex { $0.0 == target } ?? -1 }
+        #expect(position(1) < position(0))
+        for (index, values) in reported { #expect(values == all[index].value.scalars) }
+    }
+
     @Test func sharedSubgraphAccumulates() {
         let x = Variable(Tensor(shape: [2], scalars: [1, 2]), requiresGradient: true)
         let y = x * x + x * 3  // dy/dx = 2x + 3
