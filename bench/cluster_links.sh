@@ -3,7 +3,8 @@
 # host's link unlimited or limited by tbf to 10 and 1 Gbit/s: the all-reduce's latency and bus
 # bandwidth (`selftest collectives --timing`), each step's compute and all-reduce time (rank 0,
 # from training.json), the ring model's prediction, and throughput against 2 ranks over shared
-# memory, with the all-reduce overlapped with the backward pass (1 MiB buckets) and without.
+# memory (the default: blocking, 64 MiB buckets), with the all-reduce overlapped with the backward
+# pass (1 MiB buckets) and without.
 # TRIALS runs per setting (default 3), medians with the range. Root.
 # Output: bench/results/cluster_links.txt.
 #
@@ -50,8 +51,9 @@ for setting in "unlimited false" "unlimited true" "10gbit false" "10gbit true" "
         sed -E 's/.*latency ([0-9.]+) µs.*/\1/' <<<"$line" >>"$work/lat"
         sed -E 's/.*bus bandwidth ([0-9.]+) Gbit.*/\1/' <<<"$line" >>"$work/bw"
         run="$work/$link-$overlap-$trial"
+        bucket=64; [ "$overlap" = true ] && bucket=1
         launch/run.sh -n 2 --hosts netns:2 -- "${train[@]}" --set training.overlap_allreduce="$overlap" \
-            --run "$run" >/dev/null
+            --set training.allreduce_bucket_mb=$bucket --run "$run" >/dev/null
         steps=$(($(session "$run/training.json" lastStep) - $(session "$run/training.json" firstStep)))
         echo "$(session "$run/training.json" computeSeconds) * 1000 / $steps" | bc -l >>"$work/compute"
         echo "$(session "$run/training.json" allReduceSeconds) * 1000 / $steps" | bc -l >>"$work/reduce"

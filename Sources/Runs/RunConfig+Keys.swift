@@ -260,7 +260,7 @@ extension RunConfig {
             .bool(
                 "training.overlap_allreduce", \.training.overlapAllReduce,
                 "Reduce each bucket during the backward pass, as soon as its gradients are final (on "
-                    + "several ranks with one worker each)."),
+                    + "several ranks with one worker each; use small buckets, e.g. allreduce_bucket_mb 1)."),
             .bool(
                 "training.reproducible_reduction", \.training.reproducibleReduction,
                 "Sum gradients exactly (64-bit fixed point over blocks of the global batch, an integer "

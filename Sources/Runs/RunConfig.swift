@@ -66,8 +66,8 @@ public struct RunConfig: Equatable, Sendable {
         public var evaluationCount = 2000
         public var workers = 2
         public var blasThreads = 1
-        public var allReduceBucketMegabytes = 1
-        public var overlapAllReduce = true
+        public var allReduceBucketMegabytes = 64
+        public var overlapAllReduce = false
         public var collectiveTimeoutSeconds = 60
         public var reproducibleReduction = false
         public var reductionBlock = 16

@@ -4,9 +4,9 @@
 // computing the earlier layers' gradients meanwhile (MPI is given a chance to move the started
 // reductions after each parameter). The step waits for all of them before the optimizer. Buckets
 // start in the same order on every rank (MPI requires it): the plan's order, each once its
-// predecessors have started. Used with one worker per rank and several ranks
-// (`training.overlap_allreduce`); the result equals the blocking reduction's up to the order of
-// float sums.
+// predecessors have started. Used with one worker per rank and several ranks when
+// `training.overlap_allreduce` is on (off by default: on 2 cores it was slower, bench/cluster_links.sh);
+// the result equals the blocking reduction's up to the order of float sums.
 
 import Cluster
 import NN
