@@ -49,6 +49,18 @@ for resumed in half half-4; do
         "$work/$resumed/checkpoints/checkpoint-16.h5" "$work/one/checkpoints/checkpoint-16.h5" 1e-6
 done
 
+# With training.reproducible_reduction the resumed runs continue exactly: bit for bit.
+exact=("${train[@]}" --set training.reproducible_reduction=true)
+check "train (reproducible reduction): 2 hosts, 2 epochs" on 2 train "${exact[@]}" --set training.epochs=2 --run "$work/exact"
+check "train (reproducible reduction): 2 hosts, 1 epoch" on 2 train "${exact[@]}" --set training.epochs=1 --run "$work/exact-half"
+cp -r "$work/exact-half" "$work/exact-half-4"
+check "resume it on 1 rank" $vaekit train "${exact[@]}" --set training.epochs=2 --run "$work/exact-half" --resume
+check "resume it on 4 hosts" on 4 train "${exact[@]}" --set training.epochs=2 --run "$work/exact-half-4" --resume
+for resumed in exact-half exact-half-4; do
+    check "$resumed: resumed = uninterrupted, bit for bit" /usr/bin/python3 Tests/cli/compare_checkpoints.py \
+        "$work/$resumed/checkpoints/checkpoint-16.h5" "$work/exact/checkpoints/checkpoint-16.h5" 0
+done
+
 # Influence and OOD across hosts give the single-host results.
 for where in one hosts; do
     hosts=0; [ "$where" = hosts ] && hosts=2
