@@ -20,21 +20,23 @@ passed=$(grep '^✔ Test ' "$log" | grep -vc '^✔ Test run' || true)
 failed=$(grep '^✘ Test ' "$log" | grep -vc '^✘ Test run' || true)
 if [ "$status" != 0 ] && [ "$failed" = 0 ]; then failed=1; fi
 
-echo "test: command-line checks (release build)"
-cli_status=0
-Tests/cli/cli-tests.sh 2>&1 | tee "$log" || cli_status=$?
-cli_passed=$(grep -c '^ok: ' "$log" || true)
-cli_failed=$(grep -c '^FAIL: ' "$log" || true)
-if [ "$cli_status" != 0 ] && [ "$cli_failed" = 0 ]; then cli_failed=1; fi
-
-echo "test: cluster checks (namespace hosts over TCP; root)"
-cluster_status=0
-Tests/cli/cluster-tests.sh 2>&1 | tee "$log" || cluster_status=$?
-cluster_passed=$(grep -c '^ok: ' "$log" || true)
-cluster_failed=$(grep -c '^FAIL: ' "$log" || true)
-if [ "$cluster_status" != 0 ] && [ "$cluster_failed" = 0 ]; then cluster_failed=1; fi
+# checks TITLE SCRIPT: a script of `ok:`/`FAIL:` lines, its counts added to the totals.
+all_ok=$([ "$status" = 0 ] && echo 1 || echo 0)
+checks() {
+    local part_status=0 part_passed part_failed
+    echo "test: $1"
+    "$2" 2>&1 | tee "$log" || part_status=$?
+    part_passed=$(grep -c '^ok: ' "$log" || true)
+    part_failed=$(grep -c '^FAIL: ' "$log" || true)
+    if [ "$part_status" != 0 ] && [ "$part_failed" = 0 ]; then part_failed=1; fi
+    [ "$part_status" = 0 ] || all_ok=0
+    passed=$((passed + part_passed))
+    failed=$((failed + part_failed))
+}
+checks "command-line checks (release build)" Tests/cli/cli-tests.sh
+checks "cluster checks (namespace hosts over TCP, a one-node Slurm; root)" Tests/cli/cluster-tests.sh
 
 # One plain closing line over the three parts (Swift Testing's tests, the command-line checks,
 # the cluster checks).
-echo "tests: $((passed + cli_passed + cluster_passed)) passed, $((failed + cli_failed + cluster_failed)) failed"
-[ "$status" = 0 ] && [ "$cli_status" = 0 ] && [ "$cluster_status" = 0 ]
+echo "tests: $passed passed, $failed failed"
+[ "$all_ok" = 1 ]

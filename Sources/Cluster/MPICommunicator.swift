@@ -69,26 +69,14 @@ public final class MPICommunicator: Communicator {
         throw CommunicatorError("rank \(rank): \(operation) failed: \(text)")
     }
 
-    /// In-place MPI_Allreduce(MPI_SUM) in chunks of at most 2³⁰ elements (MPI counts are Int32).
+    /// In-place MPI_Allreduce(MPI_SUM) of floats.
     public func allReduceSum(_ buffer: UnsafeMutableBufferPointer<Float>) throws {
-        try chunks(buffer.count, "MPI_Allreduce of \(buffer.count) floats") { start, count in
-            try check(
-                MPI_Allreduce(
-                    vaekit_mpi_in_place(), buffer.baseAddress.map { $0 + start }, Int32(count),
-                    vaekit_mpi_float(),
-                    vaekit_mpi_sum(), world), "MPI_Allreduce")
-        }
+        try reduce(buffer, vaekit_mpi_float(), vaekit_mpi_sum(), "floats")
     }
 
     /// In-place MPI_Allreduce(MPI_SUM) of doubles.
     public func allReduceSum(_ buffer: UnsafeMutableBufferPointer<Double>) throws {
-        try chunks(buffer.count, "MPI_Allreduce of \(buffer.count) doubles") { start, count in
-            try check(
-                MPI_Allreduce(
-                    vaekit_mpi_in_place(), buffer.baseAddress.map { $0 + start }, Int32(count),
-                    vaekit_mpi_double(),
-                    vaekit_mpi_sum(), world), "MPI_Allreduce")
-        }
+        try reduce(buffer, vaekit_mpi_double(), vaekit_mpi_sum(), "doubles")
     }
 
     /// In-place MPI_Iallreduce(MPI_SUM) of floats (pieces of at most 2³⁰ elements).
@@ -126,23 +114,24 @@ public final class MPICommunicator: Communicator {
 
     /// In-place MPI_Allreduce(MPI_SUM) of 64-bit integers (exact).
     public func allReduceSum(_ buffer: UnsafeMutableBufferPointer<Int64>) throws {
-        try chunks(buffer.count, "MPI_Allreduce of \(buffer.count) int64") { start, count in
-            try check(
-                MPI_Allreduce(
-                    vaekit_mpi_in_place(), buffer.baseAddress.map { $0 + start }, Int32(count),
-                    vaekit_mpi_int64(),
-                    vaekit_mpi_sum(), world), "MPI_Allreduce")
-        }
+        try reduce(buffer, vaekit_mpi_int64(), vaekit_mpi_sum(), "int64")
     }
 
     /// In-place MPI_Allreduce(MPI_MAX) of doubles.
     public func allReduceMax(_ buffer: UnsafeMutableBufferPointer<Double>) throws {
-        try chunks(buffer.count, "MPI_Allreduce (max) of \(buffer.count) doubles") { start, count in
+        try reduce(buffer, vaekit_mpi_double(), vaekit_mpi_max(), "doubles (max)")
+    }
+
+    /// In-place MPI_Allreduce of `buffer` with `operation`, in pieces of at most 2³⁰ elements (MPI
+    /// counts are Int32), watched as one collective.
+    private func reduce<T>(
+        _ buffer: UnsafeMutableBufferPointer<T>, _ type: MPI_Datatype, _ operation: MPI_Op, _ what: String
+    ) throws {
+        try chunks(buffer.count, "MPI_Allreduce of \(buffer.count) \(what)") { start, count in
             try check(
                 MPI_Allreduce(
-                    vaekit_mpi_in_place(), buffer.baseAddress.map { $0 + start }, Int32(count),
-                    vaekit_mpi_double(),
-                    vaekit_mpi_max(), world), "MPI_Allreduce")
+                    vaekit_mpi_in_place(), buffer.baseAddress.map { $0 + start }, Int32(count), type, operation,
+                    world), "MPI_Allreduce")
         }
     }
 

@@ -19,6 +19,8 @@ schema=(.build/test-tools/bin/check-jsonschema --builtin-schema vendor.compose-s
 check "docker-compose.yml follows the Compose specification" "${schema[@]}" docker-compose.yml
 sed 's/condition: service_completed_successfully/condition: finished/' docker-compose.yml >"$work/bad-compose.yml"
 refuses "a compose file with an unknown depends_on condition is refused" "finished" "${schema[@]}" "$work/bad-compose.yml"
+check "CITATION.cff follows the Citation File Format" .build/test-tools/bin/check-jsonschema \
+    --builtin-schema vendor.citation-file-format CITATION.cff
 check "every COPY source of the Dockerfile exists" bash -c \
     "awk '/^COPY/ && !/--from/ {for (i = 2; i < NF; i++) print \$i}' Dockerfile | while read -r f; do test -e \"\$f\" || { echo \"missing \$f\"; exit 1; }; done"
 check "data prepare fashion-mnist" $vaekit data prepare fashion-mnist --output "$work/fmnist"
