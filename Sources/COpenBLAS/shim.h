@@ -9,4 +9,5 @@ static inline enum CBLAS_TRANSPOSE vaekit_cblas_no_trans(void) { return CblasNoT
 static inline enum CBLAS_TRANSPOSE vaekit_cblas_trans(void) { return CblasTrans; }
 static inline void vaekit_blas_set_threads(int count) { openblas_set_num_threads(count); }
 static inline int vaekit_blas_threads(void) { return openblas_get_num_threads(); }
+static inline const char *vaekit_blas_corename(void) { return openblas_get_corename(); }
 #endif

@@ -130,7 +130,8 @@ public final class MPICommunicator: Communicator {
         try chunks(buffer.count, "MPI_Allreduce of \(buffer.count) \(what)") { start, count in
             try check(
                 MPI_Allreduce(
-                    vaekit_mpi_in_place(), buffer.baseAddress.map { $0 + start }, Int32(count), type, operation,
+                    vaekit_mpi_in_place(), buffer.baseAddress.map { $0 + start }, Int32(count), type,
+                    operation,
                     world), "MPI_Allreduce")
         }
     }

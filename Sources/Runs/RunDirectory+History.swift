@@ -35,13 +35,17 @@ public struct TrainingSession: Codable, Equatable, Sendable {
     /// Rank 0's seconds in its steps' gradient all-reduces (transfer, and waiting for the
     /// slowest rank).
     public var allReduceSeconds: Double?
+    /// The OpenBLAS kernel family rank 0 ran (`SkylakeX`, `Haswell`, …).
+    public var blasCore: String?
 
     /// A session record.
     public init(
         started: String, wallSeconds: Double, ranks: Int, workersPerRank: Int, firstStep: Int, lastStep: Int,
         examplesPerSecond: Double, finalTrainLoss: Double?, testNegativeELBO: Double?, host: String,
-        completed: Bool? = nil, computeSeconds: Double? = nil, allReduceSeconds: Double? = nil
+        completed: Bool? = nil, computeSeconds: Double? = nil, allReduceSeconds: Double? = nil,
+        blasCore: String? = nil
     ) {
+        self.blasCore = blasCore
         self.completed = completed
         self.computeSeconds = computeSeconds
         self.allReduceSeconds = allReduceSeconds

@@ -264,7 +264,8 @@ public final class Trainer {
                 examplesPerSecond: rate(since: state.started, steps: state.step - state.firstStep),
                 finalTrainLoss: summary.finalLoss.isNaN ? nil : summary.finalLoss,
                 testNegativeELBO: summary.testNegativeELBO, host: hostName(), completed: completed,
-                computeSeconds: stepSeconds.compute, allReduceSeconds: stepSeconds.allReduce),
+                computeSeconds: stepSeconds.compute, allReduceSeconds: stepSeconds.allReduce,
+                blasCore: blasCoreName),
             fresh: !state.resumed)
     }
 

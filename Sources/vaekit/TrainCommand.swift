@@ -3,6 +3,7 @@
 import ArgumentParser
 import Cluster
 import Runs
+import TensorCore
 import Training
 
 struct TrainCommand: ParsableCommand {
@@ -47,7 +48,8 @@ struct TrainCommand: ParsableCommand {
             print(
                 "training \(settings.name): \(trainer.data.train.count) examples, \(trainer.model.arena.count) "
                     + "parameters, \(trainer.totalSteps) steps, \(communicator.size) rank(s) × "
-                    + "\(settings.training.workers) worker(s), run folder \(folder.path)")
+                    + "\(settings.training.workers) worker(s), OpenBLAS \(blasCoreName), run folder \(folder.path)"
+            )
         }
         if communicator.isCoordinator {
             try trainer.checkFolder(resume: resume)

@@ -7,6 +7,7 @@ import TensorCore
 struct VAEKitCommand: ParsableCommand {
     /// Process-wide settings, then the subcommand.
     static func main() {
+        useFastBLASCore()
         configureProcessForTensors()
         do {
             var command = try parseAsRoot()

@@ -30,6 +30,12 @@ small=(--set data.train="$work/fmnist/train.h5" --set data.test="$work/fmnist/te
     --set training.checkpoint_every=4 --set training.evaluation_count=64 --set evaluation.iwae_samples=10
     --set evaluation.count=32)
 check "train (2 epochs of 512 examples)" $vaekit train --config configs/fashion-mnist-mlp.yaml "${small[@]}" --run "$work/run" --quiet
+# Without launch/env.sh's OPENBLAS_CORETYPE, the binary itself leaves OpenBLAS's generic kernels
+# on a CPU with AVX2 (it runs itself again with the core type set) and says which core it runs.
+check "without env.sh the binary runs fast OpenBLAS kernels, and says which" bash -c \
+    "out=\$(env -u OPENBLAS_CORETYPE $vaekit train --config configs/fashion-mnist-mlp.yaml ${small[*]} --max-steps 1 \
+        --run '$work/blas-core' --quiet 2>&1) && grep -q 'OpenBLAS [A-Za-z]' <<<\"\$out\" && { ! grep -qw avx2 /proc/cpuinfo \
+        || ! grep -qiE 'OpenBLAS (Prescott|Core2|Penryn|Dunnington|Nehalem|Atom|Sandybridge),' <<<\"\$out\"; }"
 check "checkpoints written" test -f "$work/run/checkpoints/checkpoint-16.h5" -a -f "$work/run/checkpoints/checkpoint-4.h5"
 check "metrics and images written" test -s "$work/run/metrics.jsonl" -a -f "$work/run/images/samples-epoch-2.png"
 check "h5py reads the checkpoint" /usr/bin/python3 Tests/cli/check_checkpoint.py "$work/run/checkpoints/checkpoint-16.h5" \
