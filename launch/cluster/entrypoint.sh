@@ -1,12 +1,12 @@
 #!/usr/bin/env bash
 # A cluster node's start (docker-compose.yml): installs the cluster's key pair from the `ssh`
-# volume (made by the `keys` service at start) for root, then runs the command (sshd).
+# volume (made by the `keys` service at start) for the user ($HOME: root in the image), then runs the command (sshd).
 set -euo pipefail
-mkdir -p /root/.ssh && chmod 700 /root/.ssh
+mkdir -p $HOME/.ssh && chmod 700 $HOME/.ssh
 if [ -s /ssh/id_ed25519 ]; then
-    install -m 600 /ssh/id_ed25519 /root/.ssh/id_ed25519
-    install -m 644 /ssh/id_ed25519.pub /root/.ssh/authorized_keys
+    install -m 600 /ssh/id_ed25519 $HOME/.ssh/id_ed25519
+    install -m 644 /ssh/id_ed25519.pub $HOME/.ssh/authorized_keys
 fi
-printf 'Host *\n  StrictHostKeyChecking accept-new\n  UserKnownHostsFile /root/.ssh/known_hosts\n  LogLevel ERROR\n' \
-    >/root/.ssh/config
+printf 'Host *\n  StrictHostKeyChecking accept-new\n  UserKnownHostsFile $HOME/.ssh/known_hosts\n  LogLevel ERROR\n' \
+    >$HOME/.ssh/config
 exec "$@"
