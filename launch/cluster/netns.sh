@@ -101,9 +101,9 @@ case "$command" in
         # Each host also gets its own host name (a UTS namespace) and Open MPI session folder:
         # daemons that share both take each other's session files for their own.
         i=$(host_index "$1"); shift; check_host "$i"
-        mkdir -p "$state/tmp/h$i"
+        mkdir -p "$state/session-h$i"
         exec ip netns exec "vaekit-h$i" unshare --uts sh -c \
-            "hostname vaekit-h$i && export OMPI_MCA_orte_tmpdir_base=$state/tmp/h$i && $*" ;;
+            "hostname vaekit-h$i && export OMPI_MCA_orte_tmpdir_base=$state/session-h$i && $*" ;;
     hostfile) echo "$hostfile" ;;
     *) sed -n '2,17p' "$0" >&2; exit 2 ;;
 esac
