@@ -65,5 +65,9 @@ fi
 if [ "$build" = 1 ]; then
     echo "setup: building vaekit (release)"
     swift build -c release --product vaekit
+    # `vaekit` on the PATH: a link to the build, in /usr/local/bin as root, else ~/.local/bin.
+    if [ "$(id -u)" = 0 ]; then bin=/usr/local/bin; else bin="$HOME/.local/bin"; fi
+    mkdir -p "$bin" && ln -sf "$PWD/.build/release/vaekit" "$bin/vaekit"
+    echo "setup: vaekit linked as $bin/vaekit$(case ":$PATH:" in *":$bin:"*) ;; *) echo " (add $bin to PATH)" ;; esac)"
 fi
 echo "setup: done (OpenBLAS core type: ${OPENBLAS_CORETYPE:-auto})"

@@ -166,6 +166,9 @@ public final class Trainer {
             try AtomicFile.write(config.yaml, to: run.configPath)
         }
         step = try synchronizeState(step: step)
+        if let stop = stopAfterStep, stop <= step {
+            throw TrainingError.alreadyPast(maxSteps: stop, step: step)
+        }
         let lastStep = min(stopAfterStep ?? totalSteps, totalSteps)
         return State(
             step: step, firstStep: step, lastStep: lastStep, lastCheckpointStep: step,

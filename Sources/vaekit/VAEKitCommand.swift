@@ -1,6 +1,7 @@
 // The `vaekit` command line: one binary, the same flags on 1 or R ranks.
 
 import ArgumentParser
+import Runs
 import TensorCore
 
 @main
@@ -20,6 +21,7 @@ struct VAEKitCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "vaekit",
         abstract: "Train variational auto-encoders data-parallel and explain them.",
+        version: vaekitVersion,
         subcommands: [
             DataCommand.self, TrainCommand.self, EvaluateCommand.self, SampleCommand.self, BenchCommand.self,
             SelfTestCommand.self, InfluenceCommand.self, OODCommand.self, ReportCommand.self,

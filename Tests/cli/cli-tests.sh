@@ -12,6 +12,8 @@ trap 'rm -rf "$work"' EXIT
 
 # Package.swift declares exactly what each target imports; the C kernels stay inside TensorCore.
 check "Package.swift matches the imports" /usr/bin/python3 Tests/cli/check_imports.py
+check "every relative link of README.md and docs/ resolves" /usr/bin/python3 Tests/cli/check_links.py
+check "vaekit --version" bash -c "$vaekit --version | grep -qE '^[0-9]+\.[0-9]+\.[0-9]+$'"
 # The container files (no engine here to run them): docker-compose.yml against the Compose
 # specification's schema (and a broken copy refused, so the validator is really validating);
 # every file the Dockerfile copies exists.
@@ -51,6 +53,8 @@ dead=$(sh -c 'echo $$')  # a process that has exited: its half-written checkpoin
 head -c 1000 /dev/urandom >"$work/run/checkpoints/checkpoint-20.h5.tmp-$dead"
 check "resume continues" $vaekit train --config configs/fashion-mnist-mlp.yaml "${small[@]}" --set training.epochs=3 --run "$work/run" --resume --quiet
 check "resumed to step 24" test -f "$work/run/checkpoints/checkpoint-24.h5"
+refuses "--max-steps at or below the run's step says so" "already at step 24" $vaekit train \
+    --config configs/fashion-mnist-mlp.yaml "${small[@]}" --set training.epochs=3 --run "$work/run" --resume --max-steps 20 --quiet
 check "the abandoned half-written checkpoint was removed" test ! -e "$work/run/checkpoints/checkpoint-20.h5.tmp-$dead"
 # An interruption after the step-16 record but before its checkpoint: the resumed run redoes
 # steps 9-16 and records them once.
@@ -61,7 +65,7 @@ check "metrics.jsonl records each step once, with the steps each mean covers" /u
 
 refuses "missing config file" "no such file" $vaekit train --config "$work/absent.yaml"
 printf 'model:\n  hiden: [3]\n' > "$work/typo.yaml"
-refuses "unknown config key is named" "model.hiden" $vaekit train --config "$work/typo.yaml"
+refuses "unknown config key is named, with the key it was probably meant to be" "model.hiden' (did you mean 'hidden'?)" $vaekit train --config "$work/typo.yaml"
 refuses "wrongly typed value" "training.epochs = 'ten'" $vaekit train --config configs/fashion-mnist-mlp.yaml --set training.epochs=ten
 refuses "missing data file" "none.h5: cannot open (no such file" $vaekit train --config configs/fashion-mnist-mlp.yaml --set data.train="$work/none.h5" --run "$work/x"
 refuses "data that do not fit the model" "32×32" $vaekit train --config configs/fashion-mnist-dcgan.yaml "${small[@]}" --set data.padding=0 --run "$work/y"
