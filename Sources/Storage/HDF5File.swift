@@ -104,12 +104,15 @@ public final class HDF5File {
     /// Element types stored by VAEKit.
     public enum ElementType: String, Sendable {
         case float32, int64, uint8
+        /// Read only (numpy's default float), as Double.
+        case float64
         /// IEEE half precision in the file, read and written as Float32 in memory.
         case float16
 
         var memoryType: hid_t {
             switch self {
             case .float32, .float16: return vaekit_h5t_native_float()
+            case .float64: return vaekit_h5t_native_double()
             case .int64: return vaekit_h5t_native_int64()
             case .uint8: return vaekit_h5t_native_uint8()
             }
@@ -202,6 +205,7 @@ public final class HDF5File {
         var type: ElementType?
         if typeClass == H5T_FLOAT && size == 4 { type = .float32 }
         if typeClass == H5T_FLOAT && size == 2 { type = .float16 }
+        if typeClass == H5T_FLOAT && size == 8 { type = .float64 }
         if typeClass == H5T_INTEGER && size == 8 && H5Tget_sign(fileType) == H5T_SGN_2 { type = .int64 }
         if typeClass == H5T_INTEGER && size == 1 && H5Tget_sign(fileType) == H5T_SGN_NONE { type = .uint8 }
         return (dims.prefix(rank).map { Int($0) }, type)
@@ -251,6 +255,11 @@ public final class HDF5File {
     /// Reads a Float32 dataset.
     public func readFloats(_ name: String) throws -> (values: [Float], shape: [Int]) {
         try read(name, type: .float32, zero: Float(0))
+    }
+
+    /// Reads a Float64 dataset.
+    public func readDoubles(_ name: String) throws -> (values: [Double], shape: [Int]) {
+        try read(name, type: .float64, zero: Double(0))
     }
 
     /// Reads an Int64 dataset.

@@ -26,6 +26,24 @@ check "CITATION.cff follows the Citation File Format" .build/test-tools/bin/chec
 check "every COPY source of the Dockerfile exists" bash -c \
     "awk '/^COPY/ && !/--from/ {for (i = 2; i < NF; i++) print \$i}' Dockerfile | while read -r f; do test -e \"\$f\" || { echo \"missing \$f\"; exit 1; }; done"
 check "data prepare fashion-mnist" $vaekit data prepare fashion-mnist --output "$work/fmnist"
+# Your own HDF5 images: N×H×W, N×H×W×C and N×C×H×W, uint8 or floats in [0, 1]; a split into
+# training and test files; folders created; an existing output refused unless --overwrite.
+mkdir -p "$work/own" && /usr/bin/python3 Tests/cli/make_import_files.py "$work/own"
+check "data import N×H×W uint8" $vaekit data import "$work/own/gray_nhw_uint8.h5" --output "$work/own/a/b/gray.h5"
+check "data import N×H×W×3 float64, split 80/20" $vaekit data import "$work/own/rgb_nhwc_float64.h5" \
+    --output "$work/own/rgb/train.h5" --test-fraction 0.2 --test-output "$work/own/rgb/test.h5"
+check "the split holds 40 + 10 images, channels first, the pixel values kept" /usr/bin/python3 -c \
+    "import h5py,sys; a=h5py.File('$work/own/rgb/train.h5')['images']; b=h5py.File('$work/own/rgb/test.h5')['images']; \
+sys.exit(not (a.shape==(40,3,12,10) and b.shape==(10,3,12,10) and int(a[0,2,3,4])==int(open('$work/own/expected.txt').read())))"
+check "data import N×3×H×W float32" $vaekit data import "$work/own/rgb_nchw_float32.h5" --output "$work/own/nchw.h5"
+refuses "an ambiguous channel axis asks for --layout" "pass --layout" $vaekit data import "$work/own/ambiguous.h5" \
+    --output "$work/own/amb.h5"
+check "--layout nhwc resolves it" $vaekit data import "$work/own/ambiguous.h5" --layout nhwc --output "$work/own/amb.h5"
+refuses "floats outside [0, 1] are refused by value" "expected intensities in \[0, 1\]" $vaekit data import \
+    "$work/own/out_of_range.h5" --output "$work/own/bad.h5"
+refuses "an existing output is refused" "pass --overwrite" $vaekit data import "$work/own/gray_nhw_uint8.h5" \
+    --output "$work/own/a/b/gray.h5"
+check "… unless --overwrite" $vaekit data import "$work/own/gray_nhw_uint8.h5" --output "$work/own/a/b/gray.h5" --overwrite
 check "data prepare noise" $vaekit data prepare noise --output "$work/noise" --count 300
 small=(--set data.train="$work/fmnist/train.h5" --set data.test="$work/fmnist/test.h5"
     --set data.train_limit=512 --set data.test_limit=128 --set training.epochs=2 --set training.batch_size=64
