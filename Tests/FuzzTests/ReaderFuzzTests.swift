@@ -170,7 +170,17 @@ final class FuzzWatchdog: @unchecked Sendable {
             let loaded = try LoadedRun(checkpointFile: $0)
             _ = try loaded.model
         }
-        #expect(datasets.1 > 0 && checkpoints.1 > 0)
+        // A foreign file as `data import` reads it: N×H×W×3 floats in [0, 1] and uint8 labels.
+        let foreign = "\(folder)/foreign.h5"
+        try HDF5File.create(atomicallyAt: foreign) { file in
+            try file.write(
+                "/images", floats: (0..<(6 * 4 * 4 * 3)).map { Float($0 % 7) / 7 }, shape: [6, 4, 4, 3])
+            try file.write("/labels", bytes: [0, 1, 2, 3, 4, 5], shape: [6])
+        }
+        let imports = ReaderFuzzTests.fuzzFile(try ReaderFuzzTests.bytes(foreign), seed: 12, suffix: ".h5") {
+            _ = try ImageDataset.importHDF5($0, layout: .auto, source: "fuzz", split: "fuzz")
+        }
+        #expect(datasets.1 > 0 && checkpoints.1 > 0 && imports.1 > 0)
     }
 
     /// Mutations of an index shard under a valid manifest, read by a query (which also checks the
