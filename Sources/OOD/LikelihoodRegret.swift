@@ -131,9 +131,12 @@ public struct LikelihoodRegret {
 
     /// Scores of the examples `indices` of `set`, refitted in batches of independent copies; the
     /// examples are split into contiguous parts, one per worker thread.
-    public func scores(_ set: ImageDataset, indices: [Int]) -> [RegretScore] {
+    /// `onBatch` is told how many examples each finished batch held (from any worker thread).
+    public func scores(_ set: ImageDataset, indices: [Int], onBatch: (@Sendable (Int) -> Void)? = nil)
+        -> [RegretScore]
+    {
         let parts = max(1, min(settings.workers, indices.count))
-        if parts == 1 { return workerScores(set, indices: indices) }
+        if parts == 1 { return workerScores(set, indices: indices, onBatch: onBatch) }
         var results = [[RegretScore]](repeating: [], count: parts)
         let shared = UncheckedBox((self, set))
         results.withUnsafeMutableBufferPointer { buffer in
@@ -142,19 +145,22 @@ public struct LikelihoodRegret {
             runWorkers(parts) { part in
                 let range = (part * indices.count / parts)..<((part + 1) * indices.count / parts)
                 output.base[part] = shared.value.0.workerScores(
-                    shared.value.1, indices: Array(indices[range]))
+                    shared.value.1, indices: Array(indices[range]), onBatch: onBatch)
             }
         }
         return results.flatMap { $0 }
     }
 
-    private func workerScores(_ set: ImageDataset, indices: [Int]) -> [RegretScore] {
+    private func workerScores(_ set: ImageDataset, indices: [Int], onBatch: (@Sendable (Int) -> Void)?)
+        -> [RegretScore]
+    {
         var result: [RegretScore] = []
         var start = 0
         while start < indices.count {
             let batch = Array(indices[start..<min(start + settings.batchSize, indices.count)])
             result += batchScores(set, indices: batch)
             start += batch.count
+            onBatch?(batch.count)
         }
         return result
     }

@@ -31,6 +31,8 @@ public final class OODRunner {
     public var resamples = 1000
     /// Messages from rank 0.
     public var log: (String) -> Void = { print($0) }
+    /// Whether rank 0 shows a progress display (images refitted, rate, ETA).
+    public var showsProgress = true
 
     /// A runner for `run`.
     public init(run: RunDirectory, communicator: any Communicator) {
@@ -82,11 +84,20 @@ public final class OODRunner {
         let clock = ContinuousClock()
         let started = clock.now
         var scored = 0
+        // Progress over rank 0's share of every set (the refit dominates the time).
+        let shares = zip(scoredNames, sets).map { name, set in
+            communicator.share(of: min(name == OODRunner.calibrationName ? set.count : count, set.count))
+                .count
+        }
+        let progress = RefitProgress(
+            ProgressDisplay(
+                total: shares.reduce(0, +), label: "ood", unit: "img",
+                enabled: showsProgress && communicator.isCoordinator))
         for (number, (name, set)) in zip(scoredNames, sets).enumerated() {
             let setStarted = clock.now
             let total = min(name == OODRunner.calibrationName ? set.count : count, set.count)
             let mine = Array(communicator.share(of: total))
-            let scores = regret.scores(set, indices: mine)
+            let scores = regret.scores(set, indices: mine, onBatch: progress.add)
             let bits = notApplicable.isEmpty ? InputComplexity.compressedBits(set.subset(mine)) : []
             var background: [Double]?
             if let (other, backgroundConfig) = backgroundModel {
@@ -169,5 +180,22 @@ public final class OODRunner {
         }
         return OODCalibration(
             source: source, count: calibrationScores.count, truePositiveRate: rate, thresholds: thresholds)
+    }
+}
+
+/// A progress display fed from the refit's worker threads.
+final class RefitProgress: @unchecked Sendable {
+    private let lock = NSLock()
+    private let display: ProgressDisplay
+    private var done = 0
+
+    init(_ display: ProgressDisplay) { self.display = display }
+
+    /// Counts `count` more images done.
+    @Sendable func add(_ count: Int) {
+        lock.lock()
+        done += count
+        display.update(done: done)
+        lock.unlock()
     }
 }

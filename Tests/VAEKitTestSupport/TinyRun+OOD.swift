@@ -14,6 +14,7 @@ extension TinyRun {
         runner.settings.steps = steps
         runner.resamples = resamples
         runner.log = { _ in }
+        runner.showsProgress = false
         return runner
     }
 }
