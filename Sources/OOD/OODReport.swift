@@ -75,6 +75,9 @@ public struct OODReport: Codable, Sendable {
     public var checkpoint: String
     /// The in-distribution set's name.
     public var inDistribution: String
+    /// The file the in-distribution images came from (the run's `data.test`), when it is the run's
+    /// test set.
+    public var inDistributionFile: String?
     /// Sets in order, first the in-distribution one.
     public var order: [String]
     /// Per-example scores by set.
@@ -102,10 +105,11 @@ public struct OODReport: Codable, Sendable {
     init(
         checkpoint: String, inDistribution: String, results: [String: [OODExampleScores]], order: [String],
         settings: RegretSettings, ranks: Int, imagesPerSecond: Double, notApplicable: [String: String],
-        calibration: OODCalibration?, resamples: Int, seed: UInt64
+        calibration: OODCalibration?, resamples: Int, seed: UInt64, inDistributionFile: String? = nil
     ) throws {
         self.checkpoint = checkpoint
         self.inDistribution = inDistribution
+        self.inDistributionFile = inDistributionFile
         self.order = order
         scores = results
         steps = settings.steps
@@ -149,7 +153,8 @@ public struct OODReport: Codable, Sendable {
         let width = max(23, (order.map(\.count).max() ?? 0) + 2)
         let pad = { (text: String, count: Int) in text.padding(toLength: count, withPad: " ", startingAt: 0) }
         var lines = [
-            "AUROC [95 % bootstrap interval] (OOD positive; \(scores[inDistribution]?.count ?? 0) in-distribution images)"
+            "AUROC [95 % bootstrap interval] (OOD positive; \(scores[inDistribution]?.count ?? 0) in-distribution images"
+                + (inDistributionFile.map { " of \($0)" } ?? "") + ")"
         ]
         lines.append(pad("method", 20) + sets.map { pad($0, width) }.joined() + "mean")
         for method in methods {

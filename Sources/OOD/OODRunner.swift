@@ -141,7 +141,8 @@ public final class OODRunner {
         let report = try OODReport(
             checkpoint: path, inDistribution: inDistribution, results: results, order: names,
             settings: settings, ranks: communicator.size, imagesPerSecond: totals[0] / max(elapsed, 1e-9),
-            notApplicable: notApplicable, calibration: calibration, resamples: resamples, seed: config.seed)
+            notApplicable: notApplicable, calibration: calibration, resamples: resamples, seed: config.seed,
+            inDistributionFile: OODSets.isRunTestSet(inDistribution) ? config.data.test : nil)
         try AtomicFile.writeJSON(report, to: "\(run.path)/ood.json")
         log(report.table)
         log(

@@ -12,6 +12,9 @@ public enum OODSets {
     /// The built-in names (besides a file path).
     public static let names = ["test", "noise", "constant", "vflip", "invert", "digits", "heldout-classes"]
 
+    /// Whether `spec` names the run's own test set (`test`; `fashion-mnist:test`, its older name).
+    public static func isRunTestSet(_ spec: String) -> Bool { spec == "test" || spec == "fashion-mnist:test" }
+
     /// The set named `spec`, padded as the run's images are: `test` / `fashion-mnist:test` (the
     /// run's test set), `noise` and `constant` (`count` images of the test set's size), `vflip` and
     /// `invert` (of the test images), `digits` (`count` generated MNIST-like digits, 28×28 grey
@@ -20,7 +23,7 @@ public enum OODSets {
     public static func resolve(_ spec: String, config: RunConfig, test: ImageDataset, count: Int) throws
         -> ImageDataset
     {
-        if spec == "test" || spec == "fashion-mnist:test" { return test }
+        if isRunTestSet(spec) { return test }
         return try resolveOOD(spec, config: config, test: test, count: count)
             .withDrawSplit(DrawSplit("ood:\(spec)"))
     }

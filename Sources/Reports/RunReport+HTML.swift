@@ -147,7 +147,7 @@ extension RunReport {
                 + RunReport.missing(
                     "No OOD scores yet.",
                     command:
-                        "vaekit ood --run \(run.path) --in fashion-mnist:test --ood noise,constant,vflip,invert"
+                        "vaekit ood --run \(run.path) --ood noise,constant,vflip,invert"
                 )
                 + "</section>\n"
         }
@@ -155,7 +155,10 @@ extension RunReport {
         let sets = Array(report.order.dropFirst())
         let inScores = report.scores[report.inDistribution] ?? []
         out += "<p>Checkpoint <code>\(report.checkpoint.htmlEscaped)</code>; in-distribution set "
-        out += "<code>\(report.inDistribution.htmlEscaped)</code> (\(inScores.count) images) against "
+        out +=
+            "<code>\(report.inDistribution.htmlEscaped)</code>"
+            + (report.inDistributionFile.map { " of <code>\($0.htmlEscaped)</code>" } ?? "")
+            + " (\(inScores.count) images) against "
         out += sets.map { "<code>\($0.htmlEscaped)</code> (\(report.scores[$0]?.count ?? 0))" }.joined(
             separator: ", ")
         out += String(
@@ -244,7 +247,7 @@ extension RunReport {
         out += "</div>"
         if !ood.mostOODLooking.isEmpty {
             let set =
-                report.inDistribution == "test" || report.inDistribution.hasSuffix(":test") ? data.test : nil
+                OODSets.isRunTestSet(report.inDistribution) ? data.test : nil
             out += "<h3>Most OOD-looking in-distribution test images (highest Likelihood Regret)</h3>"
             out += RunReport.exampleStrip(
                 ood.mostOODLooking.map { ($0.index, $0.score) }, set: set, prefix: "test")

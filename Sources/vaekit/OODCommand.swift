@@ -14,9 +14,9 @@ struct OODCommand: ParsableCommand {
     @OptionGroup var folder: RunOptions
 
     @Option(
-        name: .customLong("in"), help: "In-distribution set: test (the run's test set) or fashion-mnist:test."
+        name: .customLong("in"), help: "In-distribution set: test, the run's test set (data.test)."
     )
-    var inDistribution = "fashion-mnist:test"
+    var inDistribution = "test"
 
     @Option(
         help: ArgumentHelp(

@@ -271,6 +271,8 @@ check "ood scores on 2 ranks match 1 rank" /usr/bin/python3 Tests/cli/compare_oo
     "$work/ood-1/ood.json" "$work/ood-2/ood.json" 1e-4
 check "ood.json has the metrics table" /usr/bin/python3 -c \
     "import json,sys; d=json.load(open('$work/ood-1/ood.json')); sys.exit(sorted(d['metrics']['likelihood_regret']) != ['invert','noise','vflip'])"
+check "the in-distribution set is the run's test set, named by its file" /usr/bin/python3 -c \
+    "import json,sys; d=json.load(open('$work/ood-1/ood.json')); sys.exit(not (d['inDistribution']=='test' and d['inDistributionFile'].endswith('fmnist/test.h5')))"
 refuses "unknown OOD set" "unknown dataset 'nonsense'" $vaekit ood --run "$work/ood-1" --count 2 --iwae-samples 2 --steps 1 --ood nonsense
 check "ood.json: intervals, verdicts, input complexity not applicable to a Bernoulli decoder" /usr/bin/python3 -c \
     "import json,sys; d=json.load(open('$work/ood-1/ood.json')); i=d['intervals']['likelihood_regret']['noise']['auroc']; c=d['calibration']; sys.exit(not (i['lower']<=d['metrics']['likelihood_regret']['noise']['auroc']<=i['upper'] and c['count']==10 and all('likelihood_regret' in x['flagged'] for x in d['scores']['noise']) and 'input_complexity' not in d['metrics'] and '8-bit' in d['notApplicable']['input_complexity']))"
