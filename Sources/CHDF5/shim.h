@@ -37,6 +37,8 @@ static inline hid_t vaekit_h5p_file_access_checksummed(void) {
     if (list >= 0) H5Pset_libver_bounds(list, H5F_LIBVER_LATEST, H5F_LIBVER_LATEST);
     return list;
 }
+// glibc's memmem (declared only under _GNU_SOURCE): the fast search for global heap signatures.
+extern void *memmem(const void *haystack, size_t length, const void *needle, size_t needle_length);
 // Turns off HDF5's printing of error stacks (VAEKit reports errors itself) and, the first time,
 // its clean-up at exit: after a write failed on a full disk, libhdf5 1.10's exit handler crashed
 // closing the half-closed file (H5F__close_cb). VAEKit closes and flushes every file it writes

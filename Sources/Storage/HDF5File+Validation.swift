@@ -7,6 +7,7 @@
 // not fit (or, for free space, would make libhdf5's reader loop forever). The rest of the metadata in a file VAEKit writes carries checksums that libhdf5
 // verifies itself (files are created with the 1.10 format bounds, `create`).
 
+import CHDF5
 import Foundation
 
 extension HDF5File {
@@ -28,9 +29,9 @@ extension HDF5File {
     }
 
     /// Refuses a file whose global heap collections hold an object that does not fit inside its
-    /// collection, or a collection that does not fit inside the file. Reads the file once, in
-    /// blocks of 4 MiB; a collection is recognised by its signature and version ("GCOL", 1, 0, 0,
-    /// 0), eight bytes that random data matches with probability 2⁻⁶⁴ per position.
+    /// collection, or a collection that does not fit inside the file. Maps the file and searches
+    /// it once (glibc's memmem); a collection is recognised by its signature and version ("GCOL",
+    /// 1, 0, 0, 0), eight bytes that random data matches with probability 2⁻⁶⁴ per position.
     static func checkGlobalHeaps(_ path: String) throws {
         guard let file = FileHandle(forReadingAtPath: path) else {
             throw StorageError.cannotOpen(path: path, reason: "cannot read")
@@ -44,34 +45,25 @@ extension HDF5File {
                 reason: "superblock declares \(sizes.offsets)-byte addresses and "
                     + "\(sizes.lengths)-byte lengths (expected 2, 4, 8 or 16)")
         }
+        guard length > 0, let mapped = mmap(nil, Int(length), PROT_READ, MAP_PRIVATE, file.fileDescriptor, 0),
+            mapped != MAP_FAILED
+        else {
+            throw StorageError.cannotOpen(path: path, reason: "cannot map the file")
+        }
+        defer { munmap(mapped, Int(length)) }
         let marker: [UInt8] = [0x47, 0x43, 0x4F, 0x4C, 0x01, 0x00, 0x00, 0x00]
-        let block = 4 << 20
-        var offset: UInt64 = 0
-        var carried: [UInt8] = []
-        while offset < length {
-            try file.seek(toOffset: offset)
-            let chunk = [UInt8](try file.read(upToCount: block) ?? Data())
-            if chunk.isEmpty { break }
-            let window = carried + chunk
-            let windowStart = offset - UInt64(carried.count)
-            var found: [UInt64] = []
-            window.withUnsafeBytes { bytes in
-                guard let base = bytes.baseAddress else { return }
-                var position = 0
-                while position + marker.count <= bytes.count,
-                    let hit = memchr(base + position, 0x47, bytes.count - marker.count + 1 - position)
-                {
-                    let at = base.distance(to: UnsafeRawPointer(hit))
-                    if memcmp(hit, marker, marker.count) == 0 { found.append(windowStart + UInt64(at)) }
-                    position = at + 1
-                }
-            }
-            offset += UInt64(chunk.count)
-            carried = Array(window.suffix(marker.count - 1))
-            for start in found {
-                try checkCollection(
-                    file, at: start, fileLength: length, lengthSize: sizes.lengths, path: path)
-            }
+        var found: [UInt64] = []
+        var position = 0
+        let total = Int(length)
+        while position + marker.count <= total,
+            let hit = memmem(mapped + position, total - position, marker, marker.count)
+        {
+            let at = UnsafeRawPointer(mapped).distance(to: UnsafeRawPointer(hit))
+            found.append(UInt64(at))
+            position = at + 1
+        }
+        for start in found {
+            try checkCollection(file, at: start, fileLength: length, lengthSize: sizes.lengths, path: path)
         }
     }
 

@@ -1,8 +1,8 @@
 // `training.reproducible_reduction`: the same bits on any number of ranks and workers. The global
 // batch is cut into fixed blocks of `training.reduction_block` examples; each block's gradient is
 // computed alone (so its floats do not depend on who computes it), turned into 64-bit fixed point
-// (2⁻³⁶ resolution, entries below 32,768 per block) and added as integers, which is associative: summing over workers and the
-// integer all-reduce over ranks give the same total in any order. One extra slot counts blocks
+// (2⁻³⁶ resolution, entries below 32,768 per block) and added as integers, which is associative:
+// summing over workers and the integer all-reduce over ranks give the same total in any order. One extra slot counts blocks
 // whose gradient was not finite or too large for the fixed point, so that every rank stops at
 // the same step (the divergence check, still without a collective of its own).
 
