@@ -32,7 +32,7 @@ summary() {  # summary: "median (min–max)" of numbers on standard input
 for trial in $(seq "$trials"); do
     mpirun --oversubscribe --bind-to none -np 2 -x OPENBLAS_NUM_THREADS=1 .build/release/vaekit "${train[@]}" \
         --run "$work/shm-$trial" >/dev/null
-    session "$work/shm-$trial/training.json" examplesPerSecond >>"$work/shm.rate"
+    session "$work/shm-$trial/training.json" examples_per_second >>"$work/shm.rate"
 done
 shm=$(median <"$work/shm.rate")
 echo "2 ranks over shared memory: $(summary <"$work/shm.rate") examples/s"
@@ -54,10 +54,10 @@ for setting in "unlimited false" "unlimited true" "10gbit false" "10gbit true" "
         bucket=64; [ "$overlap" = true ] && bucket=1
         launch/run.sh -n 2 --hosts netns:2 -- "${train[@]}" --set training.overlap_allreduce="$overlap" \
             --set training.allreduce_bucket_mb=$bucket --run "$run" >/dev/null
-        steps=$(($(session "$run/training.json" lastStep) - $(session "$run/training.json" firstStep)))
-        echo "$(session "$run/training.json" computeSeconds) * 1000 / $steps" | bc -l >>"$work/compute"
-        echo "$(session "$run/training.json" allReduceSeconds) * 1000 / $steps" | bc -l >>"$work/reduce"
-        session "$run/training.json" examplesPerSecond >>"$work/rate"
+        steps=$(($(session "$run/training.json" last_step) - $(session "$run/training.json" first_step)))
+        echo "$(session "$run/training.json" compute_seconds) * 1000 / $steps" | bc -l >>"$work/compute"
+        echo "$(session "$run/training.json" all_reduce_seconds) * 1000 / $steps" | bc -l >>"$work/reduce"
+        session "$run/training.json" examples_per_second >>"$work/rate"
     done
     # Ring model for R = 2: 2(R−1)/R · 4p bytes per rank at the link's rate, plus the latency.
     case $link in

@@ -40,7 +40,7 @@ demo_run() {
 # projected_index RUN: RUN's projected index (S = 16, D = 256) on 2 ranks, built or resumed unless
 # it is there.
 projected_index() {
-    if ! /usr/bin/python3 -c "import json,sys; m=json.load(open('$1/gradients/manifest.json')); sys.exit(not (m['mode']=='projected' and m['samples']==16 and m['projectionDimension']==256))" 2>/dev/null; then
+    if ! /usr/bin/python3 -c "import json,sys; m=json.load(open('$1/gradients/manifest.json')); sys.exit(not (m['mode']=='projected' and m['samples']==16 and m['projection_dimension']==256))" 2>/dev/null; then
         local start; start=$(date +%s)
         mpirun --oversubscribe -np 2 .build/release/vaekit influence index --run "$1" --mode projected --samples 16 --resume >/dev/null
         echo "projected index of $1 (S = 16, D = 256, 2 ranks, --resume): $(($(date +%s) - start)) s wall"

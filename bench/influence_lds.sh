@@ -23,7 +23,7 @@ echo "wall: $(($(date +%s) - start)) s"
 /usr/bin/python3 - bench/results/influence_lds.json <<'PY'
 import json, math, sys
 results = json.load(open(sys.argv[1]))
-base = next(r for r in results if r["score"] == "tracin" and r["mode"] == "factors" and r["preconditioner"] == "none")["perTest"]
+base = next(r for r in results if r["score"] == "tracin" and r["mode"] == "factors" and r["preconditioner"] == "none")["per_test"]
 try:
     from scipy import stats
     pvalue = lambda t, df: 2 * stats.t.sf(abs(t), df)
@@ -35,7 +35,7 @@ print(f"paired against tracin/factors ({how}):")
 for r in results:
     if r["score"] == "tracin" and r["mode"] == "factors" and r["preconditioner"] == "none":
         continue
-    d = [a - b for a, b in zip(r["perTest"], base)]
+    d = [a - b for a, b in zip(r["per_test"], base)]
     n = len(d); mean = sum(d) / n
     sd = math.sqrt(sum((x - mean) ** 2 for x in d) / (n - 1))
     t = mean / (sd / math.sqrt(n)) if sd > 0 else 0.0

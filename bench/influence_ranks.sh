@@ -27,7 +27,7 @@ for ranks in 1 2; do
         "${launcher[@]}" $vaekit influence index --run "$copy" --mode projected --samples 16 >/dev/null
         index+=("$(awk -v a="$start" -v b="$(seconds)" -v r="$ranks" 'BEGIN {print 60000 / r / (b - a)}')")
         "${launcher[@]}" $vaekit influence query --run "$copy" --test test:0-99 --top 10 >/dev/null
-        query+=("$(/usr/bin/python3 -c "import json; print(json.load(open('$copy/influence.json'))['pairsPerSecond'])")")
+        query+=("$(/usr/bin/python3 -c "import json; print(json.load(open('$copy/influence.json'))['pairs_per_second'])")")
     done
     printf '%d rank(s): index %.0f examples/s per rank (wall, start-up included), query %.3g pairs/s (medians of %d)\n' \
         "$ranks" "$(printf '%s\n' "${index[@]}" | median)" "$(printf '%s\n' "${query[@]}" | median)" "$trials"

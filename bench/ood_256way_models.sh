@@ -72,7 +72,7 @@ for name in ["vaekit-s1", "vaekit-s2", "vaekit-s3", "vaekit-wd0-s1", "torch-s1",
     d = json.load(open(f"runs/lr256-{name}/ood.json"))
     for s in d["order"]:
         r = [x["regret"] for x in d["scores"][s]]
-        n = [x["negativeLogLikelihood"] for x in d["scores"][s]]
+        n = [x["negative_log_likelihood"] for x in d["scores"][s]]
         mean = sum(r) / len(r)
         se = (sum((v - mean) ** 2 for v in r) / (len(r) - 1) / len(r)) ** 0.5
         neg = sum(v < 0 for v in r) / len(r)

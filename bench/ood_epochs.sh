@@ -39,8 +39,8 @@ for epoch in (1, 2, 3, 5, 8, 10, 15):
         a, i = d["metrics"][method][s]["auroc"], d["intervals"][method][s]["auroc"]
         return f"{a:.3f} [{i['lower']:.3f}, {i['upper']:.3f}]"
     noise = d["scores"]["noise"]
-    before = sum(x["negativeLogLikelihood"] for x in noise) / len(noise)
-    after = sum(x["negativeLogLikelihood"] - x["regret"] for x in noise) / len(noise)
+    before = sum(x["negative_log_likelihood"] for x in noise) / len(noise)
+    after = sum(x["negative_log_likelihood"] - x["regret"] for x in noise) / len(noise)
     negative = lambda s: sum(x["regret"] < 0 for x in d["scores"][s]) / len(d["scores"][s])
     print(f"{epoch:5d} {curves[epoch]['test_neg_elbo']:10.1f} | {auroc('likelihood_regret', 'noise'):>22} "
           f"{auroc('likelihood_regret', 'digits'):>22} {auroc('iwae_nll', 'digits'):>22} | "

@@ -16,7 +16,7 @@ work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 train=(train --config configs/fashion-mnist-mlp.yaml --set data.train_limit=16384 --set training.epochs=1
     --set training.evaluate_every=0 --set training.checkpoint_every=0 --set training.blas_threads=1 --quiet)
-session() { /usr/bin/python3 -c "import json,sys; s=json.load(open(sys.argv[1]))['sessions'][-1]; n=s['lastStep']-s['firstStep']; print(s['computeSeconds']*1000/n, s['allReduceSeconds']*1000/n, s['examplesPerSecond'])" "$1"; }
+session() { /usr/bin/python3 -c "import json,sys; s=json.load(open(sys.argv[1]))['sessions'][-1]; n=s['last_step']-s['first_step']; print(s['compute_seconds']*1000/n, s['all_reduce_seconds']*1000/n, s['examples_per_second'])" "$1"; }
 summary() { sort -g | awk '{v[NR]=$1} END {printf "%.4g (%.4g–%.4g)", v[int((NR+1)/2)], v[1], v[NR]}'; }
 printf '%-18s %-14s %-26s %-26s %s\n' layout reduction "compute ms/step" "all-reduce ms/step" "examples/s"
 for layout in "1x2" "2x1"; do

@@ -86,9 +86,11 @@ public enum DigitImages {
             images += normalized(glyph.pixels, rows: glyph.rows, width: glyph.width, blur: blur)
             labels.append(Int64(label))
         }
-        return ImageDataset(
+        var set = ImageDataset(
             images: images, labels: labels, channels: 1, height: side, width: side, source: "digits",
             split: split)
+        set.classNames = (0..<10).map { "digit \($0)" }
+        return set
     }
 
     /// MNIST's normalization of one glyph bitmap: scaled into the 20×20 box (aspect kept, area

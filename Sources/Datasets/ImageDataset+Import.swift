@@ -96,20 +96,18 @@ extension ImageDataset {
                     found: labelType?.rawValue ?? "another type")
             }
         }
-        return ImageDataset(
+        var set = ImageDataset(
             images: bytes, labels: labels, channels: channels, height: height, width: width, source: source,
             split: split)
+        if file.exists("/class_names") { set.classNames = try file.readStrings("/class_names") }
+        return set
     }
 
-    /// The examples at `indices`, in that order.
+    /// The examples at `indices`, in that order, named `split`.
     public func subset(_ indices: [Int], split: String) -> ImageDataset {
-        var images: [UInt8] = []
-        images.reserveCapacity(indices.count * imageSize)
-        for index in indices { images += self.images[(index * imageSize)..<((index + 1) * imageSize)] }
-        return ImageDataset(
-            images: images, labels: indices.map { labels[$0] }, channels: channels, height: height,
-            width: width,
-            source: source, split: split)
+        var copy = subset(indices)
+        copy.split = split
+        return copy
     }
 
     /// A deterministic split: example i goes to the test part when ⌊(i + 1)·f⌋ > ⌊i·f⌋, so

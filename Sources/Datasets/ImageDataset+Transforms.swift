@@ -16,15 +16,15 @@ extension ImageDataset {
                 }
             }
         }
-        return ImageDataset(
-            images: output, labels: labels, channels: channels, height: height, width: width,
-            source: "\(source)+vflip", split: split)
+        var copy = self
+        (copy.images, copy.source) = (output, "\(source)+vflip")
+        return copy
     }
 
     /// Every pixel replaced by 255 − value.
     public func inverted() -> ImageDataset {
-        ImageDataset(
-            images: images.map { 255 - $0 }, labels: labels, channels: channels, height: height, width: width,
-            source: "\(source)+invert", split: split)
+        var copy = self
+        (copy.images, copy.source) = (images.map { 255 - $0 }, "\(source)+invert")
+        return copy
     }
 }

@@ -1,5 +1,6 @@
 // Labelled uint8 images in memory, and their HDF5 layout: /images (uint8, N×C×H×W),
-// /labels (int64, N), attributes format, source, split.
+// /labels (int64, N), /class_names (strings, K; optional: label l is named class_names[l]),
+// attributes format, source, split and (optional) command, the command that wrote the file.
 
 import Storage
 import TensorCore
@@ -23,6 +24,11 @@ public struct ImageDataset: Sendable {
     public var source: String
     /// `train`, `test`, or a user's name.
     public var split: String
+    /// Label l's name is `classNames[l]`; empty when the file names no classes.
+    public var classNames: [String] = []
+    /// The command that wrote the file (`vaekit data prepare …`), for the report's Reproduce
+    /// section; empty when unknown.
+    public var command = ""
 
     /// The split of this set's random draws (binarization, ε, augmentation): the run names its
     /// sets `train` and `test` whatever their files say, and other sets by their role.
@@ -62,9 +68,11 @@ public struct ImageDataset: Sendable {
                 "/images", bytes: images, shape: [count, channels, height, width],
                 chunk: [min(max(count, 1), 1024), channels, height, width])
             try file.write("/labels", int64s: labels, shape: [count])
+            if !classNames.isEmpty { try file.write("/class_names", strings: classNames) }
             try file.setAttribute("format", ImageDataset.format)
             try file.setAttribute("source", source)
             try file.setAttribute("split", split)
+            if !command.isEmpty { try file.setAttribute("command", command) }
         }
     }
 
@@ -88,10 +96,13 @@ public struct ImageDataset: Sendable {
         }
         let source = (try? file.stringAttribute("source")) ?? path
         let split = (try? file.stringAttribute("split")) ?? "unknown"
-        return ImageDataset(
+        var dataset = ImageDataset(
             images: images, labels: labels, channels: shape[1], height: shape[2], width: shape[3],
             source: source,
             split: split)
+        if file.exists("/class_names") { dataset.classNames = try file.readStrings("/class_names") }
+        dataset.command = (try? file.stringAttribute("command")) ?? ""
+        return dataset
     }
 
     /// Reads an IDX image file and, optionally, an IDX label file.
@@ -127,10 +138,10 @@ public struct ImageDataset: Sendable {
     /// The first `limit` images.
     public func prefix(_ limit: Int) -> ImageDataset {
         let kept = min(limit, count)
-        return ImageDataset(
-            images: Array(images[0..<(kept * imageSize)]), labels: Array(labels[0..<kept]),
-            channels: channels,
-            height: height, width: width, source: source, split: split)
+        var copy = self
+        copy.images = Array(images[0..<(kept * imageSize)])
+        copy.labels = Array(labels[0..<kept])
+        return copy
     }
 
     /// Every image surrounded by `padding` zero pixels (28×28 → 32×32 with 2).
@@ -148,10 +159,9 @@ public struct ImageDataset: Sendable {
                 }
             }
         }
-        return ImageDataset(
-            images: output, labels: labels, channels: channels, height: newHeight, width: newWidth,
-            source: source,
-            split: split)
+        var copy = self
+        (copy.images, copy.height, copy.width) = (output, newHeight, newWidth)
+        return copy
     }
 }
 
@@ -166,24 +176,25 @@ extension ImageDataset {
         var bytes: [UInt8] = []
         bytes.reserveCapacity(indices.count * imageSize)
         for index in indices { bytes += images[(index * imageSize)..<((index + 1) * imageSize)] }
-        return ImageDataset(
-            images: bytes, labels: indices.map { labels[$0] }, channels: channels, height: height,
-            width: width,
-            source: source, split: split)
+        var copy = self
+        (copy.images, copy.labels) = (bytes, indices.map { labels[$0] })
+        return copy
     }
 }
 
 extension ImageDataset {
     /// Fashion-MNIST's ten classes, by label.
-    static let fashionMNISTClasses = [
+    public static let fashionMNISTClasses = [
         "T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt", "Sneaker", "Bag",
         "Ankle boot",
     ]
 
-    /// A label's name: Fashion-MNIST's class names, "digit N" for digits, else "class N"
+    /// A label's name: the file's `/class_names`, else Fashion-MNIST's class names (files
+    /// written before class names were stored), "digit N" for digits, else "class N"
     /// ("unlabelled" for -1).
     public func className(_ label: Int64) -> String {
         guard label >= 0 else { return "unlabelled" }
+        if label < classNames.count { return classNames[Int(label)] }
         if source == "fashion-mnist", label < 10 { return ImageDataset.fashionMNISTClasses[Int(label)] }
         if source == "digits" { return "digit \(label)" }
         return "class \(label)"

@@ -10,7 +10,9 @@ import Storage
 import TensorCore
 
 /// The manifest of a gradient index.
-public struct IndexManifest: Codable, Equatable, Sendable {
+public struct IndexManifest: Codable, Equatable, Sendable, VersionedJSON {
+    /// The format this build writes and reads; another is refused by name.
+    public static var currentFormat: String { format }
     /// One shard file.
     public struct Shard: Codable, Equatable, Sendable {
         /// Path relative to the run folder.
@@ -35,7 +37,7 @@ public struct IndexManifest: Codable, Equatable, Sendable {
         public var shards: [Shard]
     }
 
-    /// `vaekit-gradient-index-3`.
+    /// `vaekit-gradient-index-4`.
     public var format: String
     /// factors, projected or dense.
     public var mode: String
@@ -70,7 +72,7 @@ public struct IndexManifest: Codable, Equatable, Sendable {
         return settings
     }
 
-    static let format = "vaekit-gradient-index-3"
+    static let format = "vaekit-gradient-index-4"
 
     /// The manifest's path in a run.
     public static func path(_ run: RunDirectory) -> String { "\(run.path)/gradients/manifest.json" }
@@ -78,20 +80,12 @@ public struct IndexManifest: Codable, Equatable, Sendable {
     /// Reads and checks a run's manifest.
     public static func load(_ run: RunDirectory) throws -> IndexManifest {
         let path = IndexManifest.path(run)
-        guard let data = FileManager.default.contents(atPath: path) else {
+        guard FileManager.default.fileExists(atPath: path) else {
             throw StorageError.cannotOpen(
                 path: path, reason: "no gradient index (run `vaekit influence index --run \(run.path)` first)"
             )
         }
-        let manifest: IndexManifest
-        do {
-            manifest = try JSONDecoder().decode(IndexManifest.self, from: data)
-        } catch {
-            throw StorageError.invalid(path: path, reason: "not a gradient index manifest (\(error))")
-        }
-        guard manifest.format == format else {
-            throw StorageError.formatMismatch(path: path, expected: format, found: manifest.format)
-        }
+        let manifest = try AtomicFile.readJSON(IndexManifest.self, from: path)
         try manifest.validate(path: path)
         return manifest
     }

@@ -187,8 +187,9 @@ public final class InfluenceIndexBuilder {
             if resume {
                 for generation in existing.reversed()
                 where current?.hasPrefix("gradients/gen-\(generation)/") != true {
-                    guard let data = FileManager.default.contents(atPath: progressPath(generation)),
-                        var found = try? JSONDecoder().decode(IndexBuildProgress.self, from: data)
+                    guard
+                        var found = try? AtomicFile.readJSON(
+                            IndexBuildProgress.self, from: progressPath(generation))
                     else { continue }
                     let completed = found.completed
                     found.completed = []

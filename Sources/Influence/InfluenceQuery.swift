@@ -212,7 +212,7 @@ public final class InfluenceQuery {
         let seconds = (clock.now - started) / .seconds(1)
         try AtomicFile.writeJSON(
             InfluenceReport(
-                format: "vaekit-influence-1", mode: manifest.mode,
+                format: InfluenceReport.currentFormat, mode: manifest.mode,
                 checkpoints: manifest.checkpoints.map(\.step),
                 etas: manifest.checkpoints.map(\.eta), top: top, tests: results,
                 pairsPerSecond: totalPairs[0] / max(seconds, 1e-9), score: score.rawValue, hubs: hubs),
@@ -269,7 +269,7 @@ public final class InfluenceQuery {
         let ranked = all.sorted { ($0.score, -$0.index) > ($1.score, -$1.index) }
         try AtomicFile.writeJSON(
             SelfInfluenceReport(
-                format: "vaekit-self-influence-1", mode: manifest.mode,
+                format: SelfInfluenceReport.currentFormat, mode: manifest.mode,
                 checkpoints: manifest.checkpoints.map(\.step),
                 highest: Array(ranked.prefix(count)), lowest: Array(ranked.reversed().prefix(count)),
                 values: all.map(\.score)),
@@ -365,7 +365,9 @@ public final class InfluenceQuery {
 }
 
 /// `influence.json`.
-public struct InfluenceReport: Codable, Sendable {
+public struct InfluenceReport: Codable, Sendable, VersionedJSON {
+    /// The format this build writes and reads; another is refused by name.
+    public static let currentFormat = "vaekit-influence-2"
     /// Format tag.
     public var format: String
     /// Gradient mode of the index.
@@ -395,7 +397,9 @@ public struct InfluenceHub: Codable, Equatable, Sendable {
 }
 
 /// `self-influence.json`.
-public struct SelfInfluenceReport: Codable, Sendable {
+public struct SelfInfluenceReport: Codable, Sendable, VersionedJSON {
+    /// The format this build writes and reads; another is refused by name.
+    public static let currentFormat = "vaekit-self-influence-2"
     /// Format tag.
     public var format: String
     /// Gradient mode of the index.

@@ -15,7 +15,11 @@ import Storage
 import TensorCore
 
 /// `self-influence-analysis.json`.
-public struct SelfInfluenceAnalysis: Codable, Sendable {
+public struct SelfInfluenceAnalysis: Codable, Sendable, VersionedJSON {
+    /// The format this build writes and reads; another is refused by name.
+    public static let currentFormat = "vaekit-self-influence-analysis-1"
+    /// `currentFormat`.
+    public var format = Self.currentFormat
     /// The checkpoint the losses and latents were taken at.
     public var checkpoint: Int
     /// Training examples.
@@ -41,12 +45,12 @@ extension SelfInfluenceAnalysis {
     /// `self-influence-analysis.json`.
     public static func analyse(_ run: RunDirectory) throws -> SelfInfluenceAnalysis {
         let selfPath = "\(run.path)/self-influence.json"
-        guard let data = FileManager.default.contents(atPath: selfPath) else {
+        guard FileManager.default.fileExists(atPath: selfPath) else {
             throw StorageError.cannotOpen(
                 path: selfPath,
                 reason: "no self-influence (run `vaekit influence query --run \(run.path) --self`)")
         }
-        let report = try JSONDecoder().decode(SelfInfluenceReport.self, from: data)
+        let report = try AtomicFile.readJSON(SelfInfluenceReport.self, from: selfPath)
         let loaded = try LoadedRun(run)
         let (config, train, model) = (loaded.config, loaded.data.train, try loaded.model)
         guard report.values.count == train.count else {
@@ -69,8 +73,7 @@ extension SelfInfluenceAnalysis {
         }
         var proponentNorm: Double?
         var score: String?
-        if let query = FileManager.default.contents(atPath: "\(run.path)/influence.json"),
-            let influence = try? JSONDecoder().decode(InfluenceReport.self, from: query)
+        if let influence = try? AtomicFile.readJSON(InfluenceReport.self, from: "\(run.path)/influence.json")
         {
             let indices = influence.tests.flatMap { $0.proponents.prefix(10).map(\.index) }.filter {
                 $0 < norms.count

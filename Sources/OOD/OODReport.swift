@@ -3,6 +3,7 @@
 // report.
 
 import Foundation
+import Storage
 import TensorCore
 
 /// The OOD scores VAEKit computes; higher means more OOD for all of them.
@@ -68,9 +69,11 @@ public struct OODCalibration: Codable, Equatable, Sendable {
 }
 
 /// `ood.json`: per-example scores of every set and the metrics of every method.
-public struct OODReport: Codable, Sendable {
+public struct OODReport: Codable, Sendable, VersionedJSON {
+    /// The format this build writes and reads; another is refused by name.
+    public static let currentFormat = "vaekit-ood-3"
     /// Format tag.
-    public var format = "vaekit-ood-2"
+    public var format = Self.currentFormat
     /// The checkpoint scored.
     public var checkpoint: String
     /// The in-distribution set's name.
@@ -78,6 +81,8 @@ public struct OODReport: Codable, Sendable {
     /// The file the in-distribution images came from (the run's `data.test`), when it is the run's
     /// test set.
     public var inDistributionFile: String?
+    /// The background run of the likelihood ratio (`--background`), as given.
+    public var background: String?
     /// Sets in order, first the in-distribution one.
     public var order: [String]
     /// Per-example scores by set.

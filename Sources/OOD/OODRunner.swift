@@ -138,11 +138,12 @@ public final class OODRunner {
             calibration = OODRunner.calibrate(
                 calibrationScores, rate: rate, source: calibrationSource ?? "", results: &results)
         }
-        let report = try OODReport(
+        var report = try OODReport(
             checkpoint: path, inDistribution: inDistribution, results: results, order: names,
             settings: settings, ranks: communicator.size, imagesPerSecond: totals[0] / max(elapsed, 1e-9),
             notApplicable: notApplicable, calibration: calibration, resamples: resamples, seed: config.seed,
             inDistributionFile: OODSets.isRunTestSet(inDistribution) ? config.data.test : nil)
+        report.background = background?.path
         try AtomicFile.writeJSON(report, to: "\(run.path)/ood.json")
         log(report.table)
         log(

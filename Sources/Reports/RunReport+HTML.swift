@@ -9,7 +9,9 @@ import Runs
 import Storage
 
 /// Section ids of the page, in order (the browser test checks each one).
-public let reportSectionIDs = ["run", "training", "images", "ood", "influence", "self-influence", "commands"]
+public let reportSectionIDs = [
+    "summary", "run", "training", "images", "ood", "influence", "self-influence", "commands",
+]
 
 extension RunReport {
     /// The page. `data` supplies the images of examples named by index.
@@ -28,6 +30,7 @@ extension RunReport {
             </header>
 
             """
+        page += summarySection()
         page += runSection()
         page += trainingSection()
         page += imagesSection(runPath: runPath)
@@ -43,6 +46,7 @@ extension RunReport {
 
     static func heading(_ id: String) -> String {
         switch id {
+        case "summary": return "Summary"
         case "run": return "Run"
         case "training": return "Training"
         case "images": return "Reconstructions and samples"
@@ -288,9 +292,8 @@ extension RunReport {
         guard let method = methods.first else { return out }
         let shown = 8
         let caption = { (set: String, example: OODExampleScores) -> (Int, String) in
-            let name = images[set].map { $0.className(example.label ?? -1) } ?? ""
             let score = method.score(example).map { cell($0, decimals: 1) } ?? "—"
-            return (example.index, "\(set) #\(example.index) \(name) · \(score)")
+            return (example.index, "\(set) #\(example.index) · \(score)")
         }
         let strip = { (set: String, examples: [OODExampleScores]) -> String in
             "<div class=\"strip\">"
@@ -354,7 +357,7 @@ extension RunReport {
             let set = test.split == "train" ? data.train : data.test
             out += "<div class=\"influence\"><div class=\"query\">"
             out += RunReport.exampleFigure(
-                set: set, index: test.index, caption: "\(test.split) #\(test.index) · label \(test.label)")
+                set: set, index: test.index, caption: "\(test.split) #\(test.index)")
             out += "</div><div><h4>Proponents</h4>"
             out += RunReport.exampleStrip(
                 test.proponents.map { ($0.index, Double($0.score)) }, set: data.train, prefix: "train")
@@ -419,9 +422,13 @@ extension RunReport {
 
     func commandsSection() -> String {
         var out = RunReport.open("commands")
-        out += "<p>The commands that wrote into this run folder, oldest first, then this report's:</p><pre>"
-        out += (commands + ["vaekit report --run \(shellQuoted(run.path))"]).map(\.htmlEscaped).joined(
-            separator: "\n")
+        out += "<p>Every command these results depend on, in order: those that wrote the data files "
+        out += "and the background model (when they recorded it), those that wrote into this run folder, "
+        out += "then this report's.</p><pre>"
+        var lines: [String] = []
+        if !prerequisites.isEmpty { lines += ["# data and background model"] + prerequisites }
+        lines += ["# this run (commands.txt)"] + commands + ["vaekit report --run \(shellQuoted(run.path))"]
+        out += lines.map(\.htmlEscaped).joined(separator: "\n")
         return out + "</pre></section>\n"
     }
 
@@ -441,14 +448,19 @@ extension RunReport {
             }.joined() + "</div>"
     }
 
+    /// An example's image with its class name (when labelled) above `caption`.
     static func exampleFigure(set: ImageDataset?, index: Int, caption: String) -> String {
         var out = "<figure class=\"example\">"
+        var name = ""
         if let set, index >= 0, index < set.count {
             out +=
                 "<img alt=\"\(caption.htmlEscaped)\" src=\"data:image/png;base64,"
                 + Data(set.png(index).encoded()).base64EncodedString() + "\">"
+            if set.labels[index] >= 0 {
+                name = "<span class=\"class-name\">\(set.className(set.labels[index]).htmlEscaped)</span><br>"
+            }
         }
-        return out + "<figcaption>\(caption.htmlEscaped)</figcaption></figure>"
+        return out + "<figcaption>\(name)\(caption.htmlEscaped)</figcaption></figure>"
     }
 
     static let style = """
@@ -463,7 +475,7 @@ extension RunReport {
         .chart-title{font-weight:600;font-size:12px}.tick{fill:#555}.axis{fill:#333}.legend{fill:#333}
         img{image-rendering:pixelated}img.grid{max-width:100%;width:480px;border:1px solid #ddd}
         .strip{display:flex;flex-wrap:wrap;gap:6px}figure{margin:4px}figure.example{width:84px;text-align:center}
-        figure.example img{width:56px;height:56px;border:1px solid #ccc}figcaption{font-size:11px;color:#555}
+        figure.example img{width:56px;height:56px;border:1px solid #ccc}figcaption{font-size:11px;color:#555}.class-name{color:#222;font-weight:600}
         .influence{display:flex;gap:16px;border-top:1px dashed #ddd;padding:6px 0}.query figure.example img{width:84px;height:84px}
         .missing{background:#fff6e0;padding:6px 10px;border-left:3px solid #e0a000}
         """

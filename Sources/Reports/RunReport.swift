@@ -137,7 +137,7 @@ public struct SelfInfluenceSummary: Codable, Sendable {
 /// `report.json`.
 public struct RunReport: Codable, Sendable {
     /// Format tag.
-    public var format = "vaekit-report-1"
+    public var format = "vaekit-report-2"
     /// When the report was generated (UTC).
     public var generated: String
     /// The run.
@@ -154,6 +154,10 @@ public struct RunReport: Codable, Sendable {
     public var influence: InfluenceSection?
     /// The commands that produced the run's results, oldest first.
     public var commands: [String]
+    /// What those commands depend on that was written elsewhere, each once: the commands that
+    /// wrote the training and test files (their `command` attribute) and the background run's
+    /// commands (its commands.txt) when the likelihood ratio used one.
+    public var prerequisites: [String]
 }
 
 extension RunReport {
@@ -179,13 +183,20 @@ extension RunReport {
             finalTestNegativeELBO: curves.last(where: { $0.testNegativeELBO != nil })?.testNegativeELBO
                 ?? last?.testNegativeELBO,
             sessions: history.sessions)
+        let ood = try loadOOD(run)
+        var prerequisites: [String] = []
+        let background = ood?.scores.background.map { RunDirectory($0).recordedCommands() } ?? []
+        for command in [data.train.command, data.test.command] + background
+        where !command.isEmpty && !prerequisites.contains(command) {
+            prerequisites.append(command)
+        }
         return RunReport(
             generated: timestampNow(), run: facts, curves: curves,
             reconstructionsImage: newestImage(run, prefix: "reconstructions-epoch-"),
             samplesImage: newestImage(run, prefix: "samples-epoch-"),
-            ood: try loadOOD(run),
+            ood: ood,
             influence: try loadInfluence(run, trainCount: data.train.count, testCount: data.test.count),
-            commands: run.recordedCommands())
+            commands: run.recordedCommands(), prerequisites: prerequisites)
     }
 
     /// metrics.jsonl → curve points (lines that are not JSON objects are errors).
@@ -221,11 +232,7 @@ extension RunReport {
 
     static func decode<T: Decodable>(_ type: T.Type, _ path: String) throws -> T? {
         guard fileExists(path) else { return nil }
-        do {
-            return try JSONDecoder().decode(T.self, from: Data(contentsOf: URL(fileURLWithPath: path)))
-        } catch {
-            throw StorageError.cannotOpen(path: path, reason: "not a readable \(T.self) file: \(error)")
-        }
+        return try AtomicFile.readJSON(T.self, from: path)
     }
 
     static func loadOOD(_ run: RunDirectory) throws -> OODSection? {

@@ -115,7 +115,9 @@ public struct RunConfig: Equatable, Sendable {
 }
 
 extension RunConfig {
-    /// Reads a config file and applies `overrides` (`key.path=value`).
+    /// Reads a config file and applies `overrides` (`key.path=value`). Relative data paths are
+    /// made absolute: those written in the file from the file's folder, those given in
+    /// `overrides` from the working directory (as a shell argument is).
     public static func load(_ path: String, overrides: [String] = []) throws -> RunConfig {
         guard let data = FileManager.default.contents(atPath: path) else {
             throw ConfigError.unreadable(path: path, reason: "no such file or not readable")
@@ -123,7 +125,19 @@ extension RunConfig {
         guard let text = String(data: data, encoding: .utf8) else {
             throw ConfigError.unreadable(path: path, reason: "not UTF-8 text")
         }
-        return try parse(text, path: path, overrides: overrides)
+        var config = try parse(text, path: path, overrides: overrides)
+        let overridden = Set(
+            overrides.compactMap { $0.split(separator: "=", maxSplits: 1).first.map(String.init) })
+        let folder = URL(fileURLWithPath: path).deletingLastPathComponent()
+        let workingDirectory = URL(fileURLWithPath: FileManager.default.currentDirectoryPath)
+        for (key, field) in [("data.train", \RunConfig.data.train), ("data.test", \RunConfig.data.test)]
+        where !config[keyPath: field].isEmpty {
+            let base = overridden.contains(key) ? workingDirectory : folder
+            config[keyPath: field] =
+                URL(fileURLWithPath: config[keyPath: field], relativeTo: base)
+                .standardizedFileURL.path
+        }
+        return config
     }
 
     /// Parses config text (`path` names it in errors).

@@ -79,7 +79,10 @@ public struct RunData: Sendable {
             let hint =
                 path.contains("fashion-mnist")
                 ? " (run `vaekit data prepare fashion-mnist` first)" : " (see `vaekit data import`)"
-            throw StorageError.cannotOpen(path: path, reason: "no such file\(hint)")
+            throw StorageError.cannotOpen(
+                path: path,
+                reason: "no such file\(hint); a relative data path in a config file is read from the "
+                    + "config file's folder, one given with --set from the working directory")
         }
         var set = try ImageDataset.read(path)
         if limit > 0 { set = set.prefix(limit) }

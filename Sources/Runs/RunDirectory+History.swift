@@ -63,9 +63,11 @@ public struct TrainingSession: Codable, Equatable, Sendable {
 }
 
 /// `training.json`.
-public struct TrainingHistory: Codable, Equatable, Sendable {
+public struct TrainingHistory: Codable, Equatable, Sendable, VersionedJSON {
+    /// The format this build writes and reads; another is refused by name.
+    public static let currentFormat = "vaekit-training-2"
     /// Format tag.
-    public var format = "vaekit-training-1"
+    public var format = Self.currentFormat
     /// Invocations in order.
     public var sessions: [TrainingSession] = []
 
@@ -82,13 +84,7 @@ extension RunDirectory {
     /// The training history (empty when the file is missing).
     public func loadTrainingHistory() throws -> TrainingHistory {
         guard fileExists(trainingPath) else { return TrainingHistory() }
-        do {
-            return try JSONDecoder().decode(
-                TrainingHistory.self, from: Data(contentsOf: URL(fileURLWithPath: trainingPath)))
-        } catch {
-            throw StorageError.cannotOpen(
-                path: trainingPath, reason: "not a VAEKit training history: \(error)")
-        }
+        return try AtomicFile.readJSON(TrainingHistory.self, from: trainingPath)
     }
 
     /// Records `session` in `training.json` (rewritten atomically): it replaces the record of
@@ -114,14 +110,22 @@ extension RunDirectory {
     /// Appends a command line (`arguments` as the process received them, prefixed with
     /// `mpirun -np R` when `ranks` > 1) to `commands.txt`; a repeated line is not added twice.
     public func recordCommand(_ arguments: [String], ranks: Int) throws {
-        var words = arguments.map(shellQuoted)
-        if ranks > 1 { words = ["mpirun", "-np", "\(ranks)"] + words }
-        let line = words.joined(separator: " ")
+        let line = commandText(arguments, ranks: ranks)
         var lines = recordedCommands()
         guard lines.last != line else { return }
         lines.append(line)
         try AtomicFile.write(lines.joined(separator: "\n") + "\n", to: commandsPath)
     }
+}
+
+/// A command line as a shell would take it again: `arguments` as the process received them,
+/// shell-quoted, the program written `vaekit` when it is a vaekit binary (`setup.sh` puts one on
+/// the PATH), and `mpirun -np R` in front when it ran on `ranks` > 1.
+public func commandText(_ arguments: [String], ranks: Int = 1) -> String {
+    var words = arguments.map(shellQuoted)
+    if let program = arguments.first, program.split(separator: "/").last == "vaekit" { words[0] = "vaekit" }
+    if ranks > 1 { words = ["mpirun", "-np", "\(ranks)"] + words }
+    return words.joined(separator: " ")
 }
 
 /// `word` quoted for a POSIX shell when it needs it.

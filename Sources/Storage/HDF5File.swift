@@ -300,7 +300,7 @@ public final class HDF5File {
         }
     }
 
-    private func stringType() -> hid_t {
+    func stringType() -> hid_t {
         let type = H5Tcopy(vaekit_h5t_c_s1())
         H5Tset_size(type, vaekit_h5t_variable())
         H5Tset_cset(type, H5T_CSET_UTF8)

@@ -31,7 +31,8 @@ public enum StorageError: Error, CustomStringConvertible, Equatable {
             return "\(path): \(object) has shape \(found), expected \(expected)"
         case .writeFailed(let path, let object): return "\(path): could not write \(object)"
         case .formatMismatch(let path, let expected, let found):
-            return "\(path): format '\(found)', expected '\(expected)'"
+            return "\(path): format '\(found)', expected '\(expected)' (written by another VAEKit version, "
+                + "or not this kind of file: run the command that writes it again)"
         case .invalid(let path, let reason): return "\(path): \(reason)"
         }
     }

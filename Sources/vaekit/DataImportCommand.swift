@@ -4,6 +4,7 @@
 import ArgumentParser
 import Datasets
 import Foundation
+import Runs
 import Storage
 
 extension ImageLayout: ExpressibleByArgument {}
@@ -14,7 +15,8 @@ struct ImportCommand: ParsableCommand {
         abstract: "Convert an IDX (.gz) or HDF5 image file into VAEKit's layout.",
         discussion: """
             HDF5 input: /images as N×H×W, N×C×H×W or N×H×W×C (1 or 3 channels), uint8 or floats in \
-            [0, 1]; optional /labels (N integers).
+            [0, 1]; optional /labels (N integers) and /class_names (strings: label l is named \
+            class_names[l]).
             """)
 
     @Argument(help: "An IDX image file (N×H×W or N×C×H×W, unsigned bytes), or an HDF5 file with /images.")
@@ -38,6 +40,12 @@ struct ImportCommand: ParsableCommand {
     @Option(help: "Output file of the test part (with --test-fraction).")
     var testOutput: String?
 
+    @Option(
+        help: ArgumentHelp(
+            "Class names, comma-separated, in label order (label 0 first); shown wherever a label is.",
+            valueName: "names"))
+    var classNames: String?
+
     @Flag(help: "Replace output files that exist.")
     var overwrite = false
 
@@ -51,11 +59,23 @@ struct ImportCommand: ParsableCommand {
     }
 
     func run() throws {
-        let set: ImageDataset
+        var set: ImageDataset
         if file.hasSuffix(".h5") || file.hasSuffix(".hdf5") {
             set = try ImageDataset.importHDF5(file, layout: layout, source: file, split: split)
         } else {
             set = try ImageDataset.importIDX(images: file, labels: labels, source: file, split: split)
+        }
+        if let classNames {
+            set.classNames = classNames.split(separator: ",", omittingEmptySubsequences: false).map {
+                $0.trimmingCharacters(in: .whitespaces)
+            }
+        }
+        if let largest = set.labels.max(), largest >= 0, !set.classNames.isEmpty,
+            largest >= set.classNames.count
+        {
+            throw ValidationError(
+                "\(set.classNames.count) class names for labels up to \(largest): name every label from 0 to \(largest)"
+            )
         }
         var outputs = [(output, set)]
         if let testFraction, let testOutput {
@@ -65,7 +85,8 @@ struct ImportCommand: ParsableCommand {
         for (path, _) in outputs where !overwrite && FileManager.default.fileExists(atPath: path) {
             throw ValidationError("\(path) exists; pass --overwrite to replace it")
         }
-        for (path, part) in outputs {
+        for (path, var part) in outputs {
+            part.command = commandText(CommandLine.arguments)
             let folder = URL(fileURLWithPath: path).deletingLastPathComponent().path
             try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
             try part.write(to: path)

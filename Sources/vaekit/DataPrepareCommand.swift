@@ -2,6 +2,7 @@
 
 import ArgumentParser
 import Datasets
+import Runs
 import Storage
 
 struct PrepareCommand: ParsableCommand {
@@ -36,10 +37,11 @@ struct PrepareCommand: ParsableCommand {
         switch name {
         case "fashion-mnist":
             for (split, prefix) in [("train", "train"), ("test", "t10k")] {
-                let set = try ImageDataset.importIDX(
+                var set = try ImageDataset.importIDX(
                     images: "\(source)/\(prefix)-images-idx3-ubyte.gz",
                     labels: "\(source)/\(prefix)-labels-idx1-ubyte.gz",
                     source: "fashion-mnist", split: split)
+                set.classNames = ImageDataset.fashionMNISTClasses
                 splits.append((split, set))
             }
         case "noise":
@@ -82,8 +84,9 @@ struct PrepareCommand: ParsableCommand {
             throw DatasetError.unknownName(
                 name, expected: ["fashion-mnist", "noise", "constant", "three-dots", "digits"])
         }
-        for (split, set) in splits {
+        for (split, var set) in splits {
             let path = "\(folder)/\(split).h5"
+            set.command = commandText(CommandLine.arguments)
             try set.write(to: path)
             print("wrote \(path): \(set.count) images of \(set.channels)×\(set.height)×\(set.width)")
         }

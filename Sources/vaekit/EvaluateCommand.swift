@@ -26,18 +26,34 @@ struct EvaluateCommand: ParsableCommand {
     @Option(help: "Write the result as JSON to this file.")
     var json: String?
 
+    @Option(
+        help: ArgumentHelp(
+            "Evaluate on this dataset file instead of the run's test set (a VAEKit HDF5 file).",
+            valueName: "file"))
+    var data: String?
+
+    @Option(
+        name: .customLong("set"),
+        help: "Override a key of the checkpoint's config, e.g. --set data.test_limit=0 (repeatable).")
+    var overrides: [String] = []
+
     @Flag(help: "Also: active units, I(x; z) and a linear probe's accuracy on the posterior means.")
     var representation = false
 
     @Option(help: "Training examples the linear probe is fitted on (with --representation).")
     var probeTrainCount = 10_000
 
+    @Flag(help: "No progress display.")
+    var quiet = false
+
     func run() throws {
-        let loaded = try LoadedRun(checkpointFile: checkpoint)
+        let overrides = overrides + (data.map { ["data.test=\($0)"] } ?? [])
+        let loaded = try LoadedRun(checkpointFile: checkpoint, overrides: overrides)
         let (config, data, model) = (loaded.config, loaded.data, try loaded.model)
         setBLASThreadCount(config.training.blasThreads)
+        print("evaluating \(checkpoint) on \(config.data.test) (OpenBLAS \(blasCoreName))")
         let evaluator = Evaluator(model: model, config: config)
-        var representationJSON = ""
+        var record = EvaluationRecord()
         if representation {
             let testCount = (count ?? config.evaluation.count) > 0 ? (count ?? config.evaluation.count) : 2000
             let metrics = evaluator.representation(
@@ -50,16 +66,20 @@ struct EvaluateCommand: ParsableCommand {
                         + "linear-probe accuracy %.4f", metrics.testCount, metrics.probeTrainCount,
                     metrics.activeUnits, model.latentCount, metrics.mutualInformation,
                     metrics.linearProbeAccuracy))
-            representationJSON =
-                ", \"active_units\": \(metrics.activeUnits), \"mutual_information\": "
-                + "\(jsonNumber(metrics.mutualInformation)), \"linear_probe_accuracy\": "
-                + jsonNumber(metrics.linearProbeAccuracy)
+            record.activeUnits = metrics.activeUnits
+            record.mutualInformation = metrics.mutualInformation
+            record.linearProbeAccuracy = metrics.linearProbeAccuracy
         }
         let samples = samples ?? config.evaluation.iwaeSamples
         let started = ContinuousClock.now
+        let total =
+            (count ?? config.evaluation.count) == 0
+            ? data.test.count : min(count ?? config.evaluation.count, data.test.count)
+        let display = ProgressDisplay(total: total, label: "IWAE K=\(samples)", unit: "img", enabled: !quiet)
         let result = evaluator.evaluate(
             data.test, count: count ?? config.evaluation.count, samples: samples,
-            chunk: config.evaluation.iwaeChunk)
+            chunk: config.evaluation.iwaeChunk
+        ) { done, _ in display.update(done: done) }
         let seconds = (ContinuousClock.now - started) / .seconds(1)
         let nll = result.negativeLogLikelihood ?? .nan
         print(
@@ -68,15 +88,26 @@ struct EvaluateCommand: ParsableCommand {
                     "test examples %d: −ELBO %.3f nats, IWAE (K=%d) NLL %.3f nats = %.4f bits/dim (%.0f s)",
                 result.count, result.negativeELBO, samples, nll, result.bitsPerDimension ?? .nan, seconds))
         if let json {
-            // JSON has no NaN or infinity: a value that is not finite is written as null.
-            let text =
-                "{\"count\": \(result.count), \"neg_elbo\": \(jsonNumber(result.negativeELBO)), "
-                + "\"iwae_samples\": \(samples), \"nll\": \(jsonNumber(nll)), "
-                + "\"bits_per_dim\": \(jsonNumber(result.bitsPerDimension ?? .nan))\(representationJSON)}\n"
-            try AtomicFile.write(text, to: json)
+            (record.count, record.negELBO, record.iwaeSamples) = (result.count, result.negativeELBO, samples)
+            (record.nll, record.bitsPerDim) = (nll, result.bitsPerDimension ?? .nan)
+            record.data = config.data.test
+            record.checkpoint = checkpoint
+            try AtomicFile.writeJSON(record, to: json)
         }
     }
 }
 
-/// A JSON number with six decimals, or `null` when `value` is NaN or infinite (JSON has neither).
-func jsonNumber(_ value: Double) -> String { value.isFinite ? String(format: "%.6f", value) : "null" }
+/// `vaekit evaluate --json`: snake_case keys as every VAEKit JSON file; the representation
+/// metrics only with `--representation`.
+struct EvaluationRecord: Encodable {
+    var checkpoint = ""
+    var data = ""
+    var count = 0
+    var negELBO = 0.0
+    var iwaeSamples = 0
+    var nll = 0.0
+    var bitsPerDim = 0.0
+    var activeUnits: Int?
+    var mutualInformation: Double?
+    var linearProbeAccuracy: Double?
+}

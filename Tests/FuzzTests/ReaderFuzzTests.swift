@@ -214,7 +214,7 @@ final class FuzzWatchdog: @unchecked Sendable {
         }
         FuzzWatchdog.shared.begin("")
         let decoded = ReaderFuzzTests.fuzzText(results, seed: 11) {
-            _ = try JSONDecoder().decode(InfluenceReport.self, from: Data($0.utf8))
+            _ = try AtomicFile.decodeJSON(InfluenceReport.self, from: Data($0.utf8), path: "fuzz.json")
         }
         #expect(refused > 0 && decoded.1 > 0)
     }
@@ -233,12 +233,12 @@ final class FuzzWatchdog: @unchecked Sendable {
     @Test func jsonFilesOfTheReportAndTheIndex() throws {
         let manifest = """
             {"checkpoints": [{"eta": 0.001, "shards": [{"end": 30, "file": "gradients/gen-1/ckpt-4/rank-0.h5", \
-            "first": 0, "rank": 0}], "step": 4}], "codeVersion": "0.1.0", "format": "vaekit-gradient-index-3", \
-            "mode": "projected", "preconditioner": "adam", "projectionDimension": 256, "projectionSeed": 31425, \
-            "samples": 16, "storage": "float32", "trainCount": 30, "worldSize": 1}
+            "first": 0, "rank": 0}], "step": 4}], "code_version": "0.1.0", "format": "vaekit-gradient-index-4", \
+            "mode": "projected", "preconditioner": "adam", "projection_dimension": 256, "projection_seed": 31425, \
+            "samples": 16, "storage": "float32", "train_count": 30, "world_size": 1}
             """
         let decoded = ReaderFuzzTests.fuzzText(manifest, seed: 7) {
-            let value = try JSONDecoder().decode(IndexManifest.self, from: Data($0.utf8))
+            let value = try AtomicFile.decodeJSON(IndexManifest.self, from: Data($0.utf8), path: "fuzz.json")
             try value.validate(path: "manifest.json")
         }
         // ood.json of a real (tiny) run, as the report reads it.
@@ -248,7 +248,7 @@ final class FuzzWatchdog: @unchecked Sendable {
             inDistribution: "test", outOfDistribution: ["noise"])
         let ood = try String(contentsOfFile: "\(tiny.directory().path)/ood.json", encoding: .utf8)
         let oodDecoded = ReaderFuzzTests.fuzzText(ood, seed: 8) {
-            _ = try JSONDecoder().decode(OODReport.self, from: Data($0.utf8))
+            _ = try AtomicFile.decodeJSON(OODReport.self, from: Data($0.utf8), path: "fuzz.json")
         }
         #expect(decoded.1 > 0 && oodDecoded.1 > 0)
     }

@@ -114,7 +114,7 @@ import VAEKitTestSupport
         try FileManager.default.copyItem(atPath: saved, toPath: first)
         #expect(try query(run).count == 5)
         // Another projection size than the manifest says.
-        try editManifest(run) { $0["projectionDimension"] = 32 }
+        try editManifest(run) { $0["projection_dimension"] = 32 }
         expectRefusal(run, naming: ["projection", "32", "16"], "another projection")
     }
 

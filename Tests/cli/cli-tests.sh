@@ -62,6 +62,18 @@ check "h5py reads the checkpoint" /usr/bin/python3 Tests/cli/check_checkpoint.py
     encoder.fc1.weight,encoder.fc1.bias,encoder.fc3.weight,decoder.fc3.bias
 check "evaluate" $vaekit evaluate --checkpoint "$work/run/checkpoints/checkpoint-16.h5" --json "$work/eval.json"
 check "evaluate wrote JSON" grep -q '"nll"' "$work/eval.json"
+check "evaluate --data: another test set (noise), relative to the working directory" bash -c \
+    "cd '$work' && $PWD/$vaekit evaluate --checkpoint run/checkpoints/checkpoint-16.h5 --data noise/test.h5 --count 32 \
+        --set evaluation.iwae_samples=5 --json eval-noise.json --quiet"
+check "… scored the noise file, far less likely than clothes" /usr/bin/python3 -c \
+    "import json,sys; a=json.load(open('$work/eval.json')); b=json.load(open('$work/eval-noise.json')); \
+sys.exit(not (b['data']=='$work/noise/test.h5' and b['count']==32 and b['nll'] > a['nll'] + 100))"
+# A config's relative data paths are read from its folder (here: a config in another folder).
+mkdir -p "$work/cfg/sub" && sed "s#../data/fashion-mnist/#../../fmnist/#" configs/fashion-mnist-mlp.yaml >"$work/cfg/sub/mlp.yaml"
+check "relative data paths in a config are read from the config's folder" bash -c \
+    "cd / && $PWD/$vaekit train --config '$work/cfg/sub/mlp.yaml' --set data.train_limit=128 --set data.test_limit=64 \
+        --set training.epochs=1 --set training.batch_size=64 --set evaluation.iwae_samples=2 --set evaluation.count=8 \
+        --run '$work/cfg/run' --quiet && grep -q 'train: $work/fmnist/train.h5' '$work/cfg/run/config.yaml'"
 mkdir -p "$work/nan/checkpoints" && cp "$work/run/config.yaml" "$work/nan/" && cp "$work/run/checkpoints/checkpoint-16.h5" "$work/nan/checkpoints/"
 /usr/bin/python3 -c "import h5py; f=h5py.File('$work/nan/checkpoints/checkpoint-16.h5','r+'); f['params/decoder.fc3.bias'][0]=float('nan')"
 refuses "a checkpoint with a NaN parameter is refused by name" "decoder.fc3.bias holds nan" \
@@ -272,10 +284,10 @@ check "ood scores on 2 ranks match 1 rank" /usr/bin/python3 Tests/cli/compare_oo
 check "ood.json has the metrics table" /usr/bin/python3 -c \
     "import json,sys; d=json.load(open('$work/ood-1/ood.json')); sys.exit(sorted(d['metrics']['likelihood_regret']) != ['invert','noise','vflip'])"
 check "the in-distribution set is the run's test set, named by its file" /usr/bin/python3 -c \
-    "import json,sys; d=json.load(open('$work/ood-1/ood.json')); sys.exit(not (d['inDistribution']=='test' and d['inDistributionFile'].endswith('fmnist/test.h5')))"
+    "import json,sys; d=json.load(open('$work/ood-1/ood.json')); sys.exit(not (d['in_distribution']=='test' and d['in_distribution_file'].endswith('fmnist/test.h5')))"
 refuses "unknown OOD set" "unknown dataset 'nonsense'" $vaekit ood --run "$work/ood-1" --count 2 --iwae-samples 2 --steps 1 --ood nonsense
 check "ood.json: intervals, verdicts, input complexity not applicable to a Bernoulli decoder" /usr/bin/python3 -c \
-    "import json,sys; d=json.load(open('$work/ood-1/ood.json')); i=d['intervals']['likelihood_regret']['noise']['auroc']; c=d['calibration']; sys.exit(not (i['lower']<=d['metrics']['likelihood_regret']['noise']['auroc']<=i['upper'] and c['count']==10 and all('likelihood_regret' in x['flagged'] for x in d['scores']['noise']) and 'input_complexity' not in d['metrics'] and '8-bit' in d['notApplicable']['input_complexity']))"
+    "import json,sys; d=json.load(open('$work/ood-1/ood.json')); i=d['intervals']['likelihood_regret']['noise']['auroc']; c=d['calibration']; sys.exit(not (i['lower']<=d['metrics']['likelihood_regret']['noise']['auroc']<=i['upper'] and c['count']==10 and all('likelihood_regret' in x['flagged'] for x in d['scores']['noise']) and 'input_complexity' not in d['metrics'] and '8-bit' in d['not_applicable']['input_complexity']))"
 refuses "--flag-at-tpr outside (0, 1)" "--flag-at-tpr must be in (0, 1)" $vaekit ood --run "$work/ood-1" --count 2 --flag-at-tpr 95
 check "data prepare digits" $vaekit data prepare digits --count 100 --output "$work/digits"
 check "train with held-out classes 0 and 9" $vaekit train --config configs/fashion-mnist-mlp.yaml "${small[@]}" \
@@ -300,15 +312,16 @@ done
 
 # The report: the influence and OOD results of the same run in one folder, rendered by Chromium.
 cp -r "$work/influence-1" "$work/report"
-cp "$work/ood-1/ood.json" "$work/report/"
+check "ood with a background model (the likelihood ratio)" $vaekit ood --run "$work/report" "${ood[@]}" \
+    --background "$work/heldout"
 check "experiment self-influence (against training loss and ‖μ‖)" $vaekit experiment self-influence --run "$work/report"
 check "self-influence-analysis.json covers every training example" /usr/bin/python3 -c \
-    "import json,sys; d=json.load(open('$work/report/self-influence-analysis.json')); print(d['spearmanLoss']); sys.exit(len(d['losses'])!=512 or not -1<=d['spearmanLoss']<=1)"
+    "import json,sys; d=json.load(open('$work/report/self-influence-analysis.json')); print(d['spearman_loss']); sys.exit(len(d['losses'])!=512 or not -1<=d['spearman_loss']<=1)"
 check "report" $vaekit report --run "$work/report"
 check "report.html in headless Chromium: every section filled, no console message, PNGs decode" \
     /usr/bin/python3 Tests/cli/check_report.py "$work/report/report.html" test-artifacts
 check "report.json holds the run, curves, OOD metrics and influence" /usr/bin/python3 -c \
-    "import json,sys; d=json.load(open('$work/report/report.json')); sys.exit(not (d['run']['trainCount']==512 and len(d['curves'])==3 and d['ood']['scores']['metrics']['likelihood_regret'] and d['influence']['query']['tests'] and d['commands']))"
+    "import json,sys; d=json.load(open('$work/report/report.json')); sys.exit(not (d['run']['train_count']==512 and len(d['curves'])==3 and d['ood']['scores']['metrics']['likelihood_regret'] and d['influence']['query']['tests'] and d['commands']))"
 cp -r "$work/report" "$work/escape"
 # A recorded command holds what the user typed, markup included (run names cannot: they are folder names).
 echo 'vaekit train --config "<script>alert(1)</script> & <b>"' >>"$work/escape/commands.txt"
@@ -324,8 +337,11 @@ refuses "report naming a training example that does not exist" "train #70000 doe
 cp "$work/report/influence.json" "$work/ghost/"
 /usr/bin/python3 -c "import json; p='$work/ghost/ood.json'; d=json.load(open(p)); d['scores']['noise'][0]['index']=999; json.dump(d, open(p,'w'))"
 refuses "report naming an OOD image that does not exist" "noise #999 does not exist" $vaekit report --run "$work/ghost"
-echo '{"format": "vaekit-ood-1", "scores": ' >"$work/escape/ood.json"
+echo '{"format": "vaekit-ood-3", "scores": ' >"$work/escape/ood.json"
 refuses "report with a truncated ood.json" "ood.json" $vaekit report --run "$work/escape"
+echo '{"format": "vaekit-ood-2", "meanAUROC": {}}' >"$work/escape/ood.json"
+refuses "report with an ood.json of an older format names both versions" \
+    "format 'vaekit-ood-2', expected 'vaekit-ood-3'" $vaekit report --run "$work/escape"
 check "a failed report leaves the previous one whole" grep -q '</html>' "$work/escape/report.html"
 
 # The seed papers' variants: each config trains on 1 and 2 ranks to the same parameters (SGD as
@@ -360,7 +376,7 @@ check "consistency: metrics in the JSON" /usr/bin/python3 -c \
 check "supervised: invariances" $vaekit invariances --checkpoint "$work/supervised-1/checkpoints/checkpoint-8.h5" --count 32 --draws 4 \
     --output "$work/inv.png" --json "$work/inv.json"
 check "supervised: grid and metrics written" /usr/bin/python3 -c \
-    "import json,sys; from PIL import Image; d=json.load(open('$work/inv.json')); im=Image.open('$work/inv.png'); sys.exit(not (0 <= d['labelPreservation'] <= 1 and im.size[0] > 0))"
+    "import json,sys; from PIL import Image; d=json.load(open('$work/inv.json')); im=Image.open('$work/inv.png'); sys.exit(not (0 <= d['label_preservation'] <= 1 and im.size[0] > 0))"
 check "jacobian-l1: local MIG and modularity" $vaekit disentanglement --checkpoint "$work/jacobian-l1-1/checkpoints/checkpoint-8.h5" \
     --clusters 2 --samples 300 --json "$work/dis.json"
 refuses "supervised VAE on unlabelled data" "label -1 is outside" $vaekit train --config configs/fashion-mnist-supervised.yaml \

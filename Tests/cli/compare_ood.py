@@ -11,8 +11,8 @@ for name in first["order"]:
     b = sorted(second["scores"][name], key=lambda s: s["index"])
     assert [s["index"] for s in a] == [s["index"] for s in b], name
     for x, y in zip(a, b):
-        scale = abs(x["negativeLogLikelihood"])
-        for key in ("negativeLogLikelihood", "regret", "inputComplexity"):
+        scale = abs(x["negative_log_likelihood"])
+        for key in ("negative_log_likelihood", "regret", "input_complexity"):
             assert (x.get(key) is None) == (y.get(key) is None), (name, key)
             if x.get(key) is not None:
                 worst = max(worst, abs(x[key] - y[key]) / scale)
