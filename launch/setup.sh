@@ -6,7 +6,8 @@
 #   launch/setup.sh --no-build        packages only
 #   launch/setup.sh --test-tools      also what the tests use: Chromium (the report is rendered
 #                                     headless), Pillow (an independent PNG decoder), PyTorch (the
-#                                     refit replay), check-jsonschema (the compose file)
+#                                     refit replay), check-jsonschema (the compose file), the
+#                                     Python package in .build/python with pandas and pytest
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . launch/env.sh
@@ -33,7 +34,10 @@ packages=(
 # The tests also replay Likelihood Regret's refit in PyTorch (bench/reference/).
 # The compose file is checked against the Compose specification's schema (check-jsonschema, from
 # PyPI, in a virtual environment under .build/test-tools).
-if [ "$test_tools" = 1 ]; then packages+=(chromium python3-pil python3-torch python3-venv); fi
+# The Python package (python/) is tested with pytest against Debian's h5py, numpy, pandas, PyYAML.
+if [ "$test_tools" = 1 ]; then
+    packages+=(chromium python3-pil python3-torch python3-venv python3-pandas python3-yaml python3-pytest)
+fi
 
 missing=()
 for package in "${packages[@]}"; do
@@ -43,10 +47,19 @@ for package in "${packages[@]}"; do
 done
 
 if [ ${#missing[@]} -gt 0 ]; then
-    echo "setup: installing ${missing[*]}"
+    # apt's output (hundreds of lines) goes to a log; one line here, the log's end on failure.
+    mkdir -p .build
+    log=.build/setup-apt.log
+    echo "setup: installing ${#missing[@]} Debian package(s): ${missing[*]} (log: $log)"
     if [ "$(id -u)" = 0 ]; then sudo=(); else sudo=(sudo); fi
-    "${sudo[@]}" apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive "${sudo[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}"
+    if ! { "${sudo[@]}" apt-get update -qq \
+        && DEBIAN_FRONTEND=noninteractive "${sudo[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}"
+    } >"$log" 2>&1; then
+        tail -20 "$log" >&2
+        echo "setup: apt-get failed (the whole output is in $log)" >&2
+        exit 1
+    fi
+    echo "setup: installed $(grep -c '^Setting up ' "$log" || true) package(s) with their dependencies"
 else
     echo "setup: Debian packages already installed"
 fi
@@ -55,6 +68,14 @@ if [ "$test_tools" = 1 ] && [ ! -x .build/test-tools/bin/check-jsonschema ]; the
     echo "setup: installing check-jsonschema into .build/test-tools"
     /usr/bin/python3 -m venv .build/test-tools
     .build/test-tools/bin/pip install -q check-jsonschema==0.39.0
+fi
+
+# `pip install ./python` into a virtual environment that sees Debian's packages (no download).
+if [ "$test_tools" = 1 ]; then
+    [ -x .build/python/bin/python ] || /usr/bin/python3 -m venv --system-site-packages .build/python
+    .build/python/bin/pip install -q --no-build-isolation ./python >.build/python/install.log 2>&1 \
+        || { cat .build/python/install.log >&2; exit 1; }
+    echo "setup: the vaekit Python package installed into .build/python"
 fi
 
 if ! command -v swift >/dev/null 2>&1; then

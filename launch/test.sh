@@ -34,6 +34,7 @@ checks() {
     failed=$((failed + part_failed))
 }
 checks "command-line checks (release build)" Tests/cli/cli-tests.sh
+checks "the Python package (pip-installed; pytest against the release binary)" Tests/cli/python-tests.sh
 checks "cluster checks (namespace hosts over TCP, a one-node Slurm; root)" Tests/cli/cluster-tests.sh
 
 # One plain closing line over the three parts (Swift Testing's tests, the command-line checks,

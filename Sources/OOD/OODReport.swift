@@ -74,7 +74,7 @@ public struct OODReport: Codable, Sendable, VersionedJSON {
     public static let currentFormat = "vaekit-ood-3"
     /// Format tag.
     public var format = Self.currentFormat
-    /// The checkpoint scored.
+    /// The checkpoint scored: relative to the run folder when inside it, else absolute.
     public var checkpoint: String
     /// The in-distribution set's name.
     public var inDistribution: String

@@ -139,7 +139,10 @@ public final class OODRunner {
                 calibrationScores, rate: rate, source: calibrationSource ?? "", results: &results)
         }
         var report = try OODReport(
-            checkpoint: path, inDistribution: inDistribution, results: results, order: names,
+            checkpoint: path.hasPrefix(run.path + "/")
+                ? String(path.dropFirst(run.path.count + 1))
+                : URL(fileURLWithPath: path).standardizedFileURL.path,
+            inDistribution: inDistribution, results: results, order: names,
             settings: settings, ranks: communicator.size, imagesPerSecond: totals[0] / max(elapsed, 1e-9),
             notApplicable: notApplicable, calibration: calibration, resamples: resamples, seed: config.seed,
             inDistributionFile: OODSets.isRunTestSet(inDistribution) ? config.data.test : nil)

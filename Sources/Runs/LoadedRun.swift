@@ -4,6 +4,7 @@
 // through here.
 
 import Cluster
+import Foundation
 import Models
 import NN
 import Storage
@@ -68,7 +69,11 @@ public final class LoadedRun {
         overrides: [String] = []
     ) throws {
         let info = try Checkpoint.info(path)
+        // The stored config is the resolved one (absolute data paths); older checkpoints' relative
+        // paths are read from the working directory, as they were written.
         let config = try RunConfig.parse(info.config, path: "\(path) (stored config)", overrides: overrides)
+            .resolvingDataPaths(
+                from: URL(fileURLWithPath: FileManager.default.currentDirectoryPath), overrides: overrides)
         try self.init(
             config: config, directory: RunDirectory(RunDirectory.folder(ofCheckpoint: path)),
             communicator: communicator)

@@ -125,10 +125,17 @@ extension RunConfig {
         guard let text = String(data: data, encoding: .utf8) else {
             throw ConfigError.unreadable(path: path, reason: "not UTF-8 text")
         }
-        var config = try parse(text, path: path, overrides: overrides)
+        return try parse(text, path: path, overrides: overrides)
+            .resolvingDataPaths(
+                from: URL(fileURLWithPath: path).deletingLastPathComponent(), overrides: overrides)
+    }
+
+    /// The config with absolute data paths: a relative path written in the config is read from
+    /// `folder`, one set by `overrides` from the working directory.
+    public func resolvingDataPaths(from folder: URL, overrides: [String]) -> RunConfig {
+        var config = self
         let overridden = Set(
             overrides.compactMap { $0.split(separator: "=", maxSplits: 1).first.map(String.init) })
-        let folder = URL(fileURLWithPath: path).deletingLastPathComponent()
         let workingDirectory = URL(fileURLWithPath: FileManager.default.currentDirectoryPath)
         for (key, field) in [("data.train", \RunConfig.data.train), ("data.test", \RunConfig.data.test)]
         where !config[keyPath: field].isEmpty {

@@ -69,6 +69,11 @@ public enum JSONKeys {
         var current = ""
         let characters = Array(name)
         for (position, character) in characters.enumerated() {
+            if character == "_" {
+                if !current.isEmpty { words.append(current) }
+                current = ""
+                continue
+            }
             if position > 0, !current.isEmpty {
                 let previous = characters[position - 1]
                 let next = position + 1 < characters.count ? characters[position + 1] : nil
@@ -81,7 +86,7 @@ public enum JSONKeys {
                     current = ""
                 }
             }
-            if character != "_" { current.append(character) }
+            current.append(character)
         }
         if !current.isEmpty { words.append(current) }
         return words.map { $0.lowercased() }.joined(separator: "_")
@@ -100,7 +105,7 @@ public enum JSONKeys {
 
     static var encoder: JSONEncoder {
         let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
         encoder.nonConformingFloatEncodingStrategy = .convertToString(
             positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
         encoder.keyEncodingStrategy = .custom { path in

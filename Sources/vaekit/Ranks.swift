@@ -31,6 +31,13 @@ func withRanks(
     case .one: setBLASThreadCount(1)
     case .byCommand: break
     }
+    if communicator.isCoordinator, run != nil {
+        // The header line: which command, on how many ranks, with which OpenBLAS kernels.
+        let words = CommandLine.arguments.dropFirst().prefix { !$0.hasPrefix("-") }
+        print(
+            "vaekit \(words.joined(separator: " ")) on \(communicator.size) rank(s), OpenBLAS \(blasCoreName)"
+        )
+    }
     do {
         try body(communicator)
         if communicator.isCoordinator, let run {

@@ -29,6 +29,7 @@ import Testing
             #expect(JSONKeys.snakeCase(name) == key)
             #expect(JSONKeys.camelCase(key) == name)
         }
+        #expect(JSONKeys.snakeCase("likelihood_regret") == "likelihood_regret")
     }
 
     @Test func aFileRoundTripsWithItsDataKeysUntouched() throws {

@@ -73,7 +73,7 @@ mkdir -p "$work/cfg/sub" && sed "s#../data/fashion-mnist/#../../fmnist/#" config
 check "relative data paths in a config are read from the config's folder" bash -c \
     "cd / && $PWD/$vaekit train --config '$work/cfg/sub/mlp.yaml' --set data.train_limit=128 --set data.test_limit=64 \
         --set training.epochs=1 --set training.batch_size=64 --set evaluation.iwae_samples=2 --set evaluation.count=8 \
-        --run '$work/cfg/run' --quiet && grep -q 'train: $work/fmnist/train.h5' '$work/cfg/run/config.yaml'"
+        --run '$work/cfg/run' --quiet && grep -q 'train: \"$work/fmnist/train.h5\"' '$work/cfg/run/config.yaml'"
 mkdir -p "$work/nan/checkpoints" && cp "$work/run/config.yaml" "$work/nan/" && cp "$work/run/checkpoints/checkpoint-16.h5" "$work/nan/checkpoints/"
 /usr/bin/python3 -c "import h5py; f=h5py.File('$work/nan/checkpoints/checkpoint-16.h5','r+'); f['params/decoder.fc3.bias'][0]=float('nan')"
 refuses "a checkpoint with a NaN parameter is refused by name" "decoder.fc3.bias holds nan" \

@@ -91,14 +91,3 @@ def factors_run(cli, tiny_run, tmp_path_factory):
     cli("influence", "index", "--run", run, "--mode", "factors", "--samples", 2)
     return run
 
-
-@pytest.hookimpl(hookwrapper=True)
-def pytest_runtest_makereport(item, call):
-    """Says why a `new_json_format` test failed on a format string: the binary is older."""
-    outcome = yield
-    report = outcome.get_result()
-    if report.failed and item.get_closest_marker("new_json_format") and "format 'vaekit-" in str(report.longrepr):
-        report.sections.append((
-            "new_json_format",
-            "this test reads JSON in the snake_case formats; the binary wrote an older format",
-        ))

@@ -19,7 +19,6 @@ def read_whole(index, step, dataset):
     return np.concatenate(parts)
 
 
-@pytest.mark.new_json_format
 def test_projected_blocks_equal_shards(tiny_run):
     index = vaekit.Run(tiny_run).index()
     assert index.mode == "projected"
@@ -38,7 +37,6 @@ def test_projected_blocks_equal_shards(tiny_run):
         assert vectors.shape[0] == TRAIN_COUNT and np.isfinite(vectors).all() and vectors.any()
 
 
-@pytest.mark.new_json_format
 def test_factor_blocks_equal_shards(factors_run):
     index = vaekit.Run(factors_run).index()
     assert index.mode == "factors"

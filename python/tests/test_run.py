@@ -55,7 +55,6 @@ def test_checkpoints(run):
     assert all(path.name == f"checkpoint-{step}.h5" and path.exists() for step, path in checkpoints)
 
 
-@pytest.mark.new_json_format
 def test_training(run):
     training = run.training()
     assert len(training) == 1
@@ -66,7 +65,6 @@ def test_training(run):
     assert session["test_negative_elbo"] == pytest.approx(run.metrics()["test_neg_elbo"].iloc[-1])
 
 
-@pytest.mark.new_json_format
 def test_ood_scores(run):
     scores = run.ood_scores()
     assert list(scores.columns) == ["set", "in_distribution", "index", "label", "method", "score", "flagged"]
@@ -82,7 +80,6 @@ def test_ood_scores(run):
     assert scores["score"].notna().all()
 
 
-@pytest.mark.new_json_format
 def test_ood_flags_follow_thresholds(run):
     """flagged is the method's own verdict: its score above its threshold."""
     scores = run.ood_scores()
@@ -92,7 +89,6 @@ def test_ood_flags_follow_thresholds(run):
         assert (rows["flagged"].astype(bool) == (rows["score"] > thresholds[method])).all(), method
 
 
-@pytest.mark.new_json_format
 def test_ood_metrics_match_scores(run):
     """Each method's AUROC in the file, recomputed from the scores the package reports for it."""
     metrics = run.ood_metrics()
@@ -113,7 +109,6 @@ def test_ood_metrics_match_scores(run):
     assert vflip["iwae_nll"] != vflip["likelihood_regret"]
 
 
-@pytest.mark.new_json_format
 def test_influence(run):
     influence = run.influence()
     assert len(influence) == TESTS_EXPLAINED * 2 * TOP
@@ -128,7 +123,6 @@ def test_influence(run):
     assert (influence["test_split"] == "test").all()
 
 
-@pytest.mark.new_json_format
 def test_self_influence(run):
     values = run.self_influence()
     assert len(values) == TRAIN_COUNT
