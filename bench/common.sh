@@ -26,7 +26,11 @@ run_once() {
 # command with its arguments, the date, the machine, the commit, and the settings.
 results() {
     exec > >(tee "bench/results/$1.txt") 2>&1
-    echo "$0 $2 — $(date -u '+%Y-%m-%d %H:%M UTC'), $(nproc) cores, $(git rev-parse --short HEAD)"
+    local tree
+    tree=$(git rev-parse --short HEAD)
+    [ -z "$(git status --porcelain --untracked-files=no -- Sources Package.swift)" ] \
+        || tree="$tree + uncommitted changes to Sources"
+    echo "$0 $2 — $(date -u '+%Y-%m-%d %H:%M UTC'), $(nproc) cores, $tree"
     echo "settings: $3"
 }
 # demo_run RUN [--set …]: the demo model (configs/demo.yaml, 5 epochs, a checkpoint per epoch)

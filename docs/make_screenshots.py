@@ -4,7 +4,7 @@
     docs/make_screenshots.py runs/demo/report.html docs
 
 For each section id (summary, ood, influence) a page with the report's style and that section
-alone is rendered by headless Chromium at 1000 px wide, and the white space below it is cropped
+alone (the OOD section's metrics and plots, the first two explained test examples) is rendered by headless Chromium at 1000 px wide, and the white space below it is cropped
 (Pillow): docs/report-<id>.png.
 """
 
@@ -21,12 +21,20 @@ CHROMIUM = ["chromium", "--headless", "--no-sandbox", "--disable-gpu", "--hide-s
 
 
 def section_page(report, section):
-    """The report's <head> and the one <section id=...>, as a page."""
+    """The report's <head> and the one <section id=...>, as a page: OOD up to its image strips
+    (metrics, ROC curves, histograms), influence with its first two test examples."""
     head = re.search(r"<head>.*?</head>", report, re.S).group(0)
     body = re.search(rf'<section id="{section}">.*?</section>', report, re.S)
     if body is None:
         raise SystemExit(f"the report has no section {section}")
-    return f"<!DOCTYPE html><html lang=\"en\">{head}<body>{body.group(0)}</body></html>"
+    html = body.group(0)
+    if section == "ood" and "<h3>Most OOD-looking" in html:
+        html = html[:html.index("<h3>Most OOD-looking")] + "</section>"
+    if section == "influence":
+        blocks = [m.start() for m in re.finditer(r'<div class="influence">', html)]
+        if len(blocks) > 2:
+            html = html[:blocks[2]] + "</section>"
+    return f"<!DOCTYPE html><html lang=\"en\">{head}<body>{html}</body></html>"
 
 
 def crop(path):

@@ -4,6 +4,15 @@
 import TensorCore
 
 extension Variable {
+    /// Each row `times` times in a row: `[B, …]` → `[B·times, …]`, row `i·times + s` = row `i`
+    /// (example-major). Its VJP sums each row's `times` gradients (through `broadcast`).
+    public func repeatingRows(_ times: Int) -> Variable {
+        if times == 1 { return self }
+        let rest = Array(shape.dropFirst())
+        return reshaped(to: [shape[0], 1] + rest).broadcast(to: [shape[0], times] + rest)
+            .reshaped(to: [shape[0] * times] + rest)
+    }
+
     /// The same elements with another shape.
     public func reshaped(to newShape: [Int]) -> Variable {
         if newShape == shape { return self }

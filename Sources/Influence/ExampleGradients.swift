@@ -138,18 +138,22 @@ public struct GradientComputer {
         return ExampleGradients.concatenate(parts)
     }
 
-    /// One batched backward pass over `indices` × S draws.
+    /// One batched backward pass over `indices` × S draws. The encoder sees each example once
+    /// (its S draws share the input): its layers' factors have one row per example, holding the
+    /// sum of the S draws' output gradients; the decoder's have S.
     func batchGradients(_ set: ImageDataset, indices: [Int]) -> ExampleGradients {
         let draws = settings.samples
         let latent = model.latentCount
         let replicated = indices.flatMap { Array(repeating: $0, count: draws) }
         // Binarization keyed by the example alone: the S replicas see the same image.
-        let (input, target) = config.batch(set, indices: replicated, step: RunConfig.evaluationStep)
+        let input = config.batch(set, indices: indices, step: RunConfig.evaluationStep).input
+        let target = config.batch(set, indices: replicated, step: RunConfig.evaluationStep).target
         // Example-major: the S draws of an example are its stream's first S·Z normals.
         let noise = Draws(seed: config.seed, .influence, step: UInt64(checkpointStep), split: set.drawSplit)
             .normal(indices, count: draws * latent).reshaped(to: [replicated.count, latent])
         // The run's own training loss at this checkpoint's step (β annealing included).
         var batch = ObjectiveBatch(input: input, target: target, noise: noise)
+        batch.draws = draws
         batch.annealing = config.annealing(step: checkpointStep)
         if case .supervised = model.objective { batch.labels = replicated.map { Int(set.labels[$0]) } }
         let pass = ForwardPass(arena: model.arena, capturePerExample: true)
@@ -157,8 +161,10 @@ public struct GradientComputer {
         // Each example's loss is the mean over its S draws.
         let loss = terms.loss.sum() * (1 / Float(draws))
         let rowFactors = pass.captureFactors(of: loss)
-        // Rows are example-major: [n·S, L, ·] regroups into [n, S·L, ·] without copying.
+        // Decoder rows are example-major: [n·S, L, ·] regroups into [n, S·L, ·] without copying;
+        // encoder factors are [n, L, ·] already.
         let factors = rowFactors.map { factor -> GradientFactor in
+            guard factor.exampleCount != indices.count else { return factor }
             var grouped = factor
             let (positions, a, d) = (
                 factor.positionCount, factor.inputs.shape[2], factor.outputGradients.shape[2]

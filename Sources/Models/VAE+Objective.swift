@@ -22,6 +22,9 @@ public struct ObjectiveBatch {
     public var labels: [Int]?
     /// The annealing factor of β (and Jacobian-L1's γ) at this step, in [0, 1].
     public var annealing: Float = 1
+    /// Draws S per example (the ELBO and the supervised VAE): `input` holds B examples, every
+    /// other row-indexed field B·S rows, example-major; the encoder runs once per example.
+    public var draws = 1
 
     /// A batch of the plain ELBO.
     public init(input: Tensor, target: LikelihoodTarget, noise: Tensor) {
@@ -95,8 +98,12 @@ extension VAE {
     public func objectiveTerms(_ batch: ObjectiveBatch, beta: Float, _ pass: ForwardPass) -> ObjectiveTerms {
         let annealedBeta = beta * batch.annealing
         switch objective {
+        case .elbo, .supervised: break
+        default: precondition(batch.draws == 1, "several draws per example: ELBO and supervised VAE only")
+        }
+        switch objective {
         case .elbo:
-            let terms = elbo(batch.input, target: batch.target, noise: batch.noise, pass)
+            let terms = elbo(batch.input, target: batch.target, noise: batch.noise, draws: batch.draws, pass)
             return ObjectiveTerms(
                 loss: terms.loss(beta: annealedBeta), reconstruction: terms.reconstruction, kl: terms.kl)
         case .hamiltonian:
@@ -126,7 +133,7 @@ extension VAE {
             guard let labels = batch.labels, let classifier = objectiveParameters.classifier else {
                 preconditionFailure("the supervised VAE needs labels")
             }
-            let terms = elbo(batch.input, target: batch.target, noise: batch.noise, pass)
+            let terms = elbo(batch.input, target: batch.target, noise: batch.noise, draws: batch.draws, pass)
             let supervised = terms.latents.slice(alongAxis: 1, start: 0, length: settings.supervisedLatents)
             let crossEntropy = crossEntropy(
                 logits: classifier(supervised, pass), labels: labels, alongAxis: 1)

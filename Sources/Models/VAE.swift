@@ -122,15 +122,22 @@ public struct VAE {
     /// - Parameters:
     ///   - x: inputs `[B, C, H, W]`.
     ///   - target: likelihood targets of the same examples.
-    ///   - noise: ε `[B, Z]`, standard normal (z = μ + σ ⊙ ε).
-    public func elbo(_ x: Tensor, target: LikelihoodTarget, noise: Tensor, _ pass: ForwardPass) -> ELBOTerms {
+    ///   - noise: ε `[B·S, Z]`, standard normal (z = μ + σ ⊙ ε).
+    ///   - draws: S draws per example: `x` holds B examples, `target` and `noise` B·S rows
+    ///     (example-major). The encoder runs once per example and its posterior is repeated S
+    ///     times, so its backward runs once on the summed gradient of the S draws; every term is
+    ///     `[B·S]` (the KL repeated), as if each example had been given S times.
+    public func elbo(
+        _ x: Tensor, target: LikelihoodTarget, noise: Tensor, draws: Int = 1, _ pass: ForwardPass
+    ) -> ELBOTerms {
         let (mean, logVariance) = encode(Variable(x), pass)
-        let z = mean + (logVariance * 0.5).exp() * Variable(noise)
+        let (means, logVariances) = (mean.repeatingRows(draws), logVariance.repeatingRows(draws))
+        let z = means + (logVariances * 0.5).exp() * Variable(noise)
         let output = decode(z, pass)
         // KL(N(μ, σ²) ‖ N(0, 1)) = ½ Σ (μ² + σ² − 1 − log σ²).
         let kl = ((mean.squared() + logVariance.exp() - logVariance) - 1).sum(alongAxes: [1]) * 0.5
         return ELBOTerms(
-            reconstruction: reconstructionLoss(output, target, pass), kl: kl, latents: z, output: output,
-            posterior: (mean, logVariance))
+            reconstruction: reconstructionLoss(output, target, pass), kl: kl.repeatingRows(draws), latents: z,
+            output: output, posterior: (means, logVariances))
     }
 }

@@ -1,6 +1,8 @@
 // Text that goes into the report's HTML and SVG: everything that comes from a config, a file
 // name or a label passes through `escaped` first, so a run named `<script>` stays text.
 
+import Foundation
+
 extension String {
     /// The string with HTML's special characters replaced by entities (safe in text and in
     /// double- or single-quoted attributes).
@@ -35,4 +37,22 @@ func duration(_ seconds: Double) -> String {
     let total = Int(seconds.rounded())
     if total < 3600 { return String(format: "%d min %02d s", total / 60, total % 60) }
     return String(format: "%d h %02d min", total / 3600, (total % 3600) / 60)
+}
+
+/// An integer with thousands separators: 1379152 → "1,379,152".
+func grouped(_ value: Int) -> String {
+    let digits = String(value.magnitude)
+    var out = ""
+    for (position, digit) in digits.enumerated() {
+        if position > 0, (digits.count - position) % 3 == 0 { out += "," }
+        out.append(digit)
+    }
+    return value < 0 ? "-" + out : out
+}
+
+/// A path as a reader of the report wants it: relative to the working directory the report was
+/// written from when it lies inside it, else as it is.
+func displayPath(_ path: String) -> String {
+    let here = FileManager.default.currentDirectoryPath + "/"
+    return path.hasPrefix(here) ? String(path.dropFirst(here.count)) : path
 }

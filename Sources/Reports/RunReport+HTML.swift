@@ -161,7 +161,7 @@ extension RunReport {
         out += "<p>Checkpoint <code>\(report.checkpoint.htmlEscaped)</code>; in-distribution set "
         out +=
             "<code>\(report.inDistribution.htmlEscaped)</code>"
-            + (report.inDistributionFile.map { " of <code>\($0.htmlEscaped)</code>" } ?? "")
+            + (report.inDistributionFile.map { " of <code>\(displayPath($0).htmlEscaped)</code>" } ?? "")
             + " (\(inScores.count) images) against "
         out += sets.map { "<code>\($0.htmlEscaped)</code> (\(report.scores[$0]?.count ?? 0))" }.joined(
             separator: ", ")

@@ -15,10 +15,12 @@ extension RunReport {
         out += row(
             "Model",
             "\(run.architecture) VAE, \(run.likelihood) decoder, \(run.latentCount) latents, "
-                + "\(run.parameterCount) parameters; \(run.steps) steps, final test −ELBO "
+                + "\(grouped(run.parameterCount)) parameters; \(grouped(run.steps)) steps, final test −ELBO "
                 + "\(cell(run.finalTestNegativeELBO, decimals: 2)) nats")
         out += row(
-            "Data", "\(run.trainData) (\(run.trainCount) training images of \(shape)); test \(run.testData)")
+            "Data",
+            "\(displayPath(run.trainData)) (\(grouped(run.trainCount)) training images of \(shape)); "
+                + "test \(displayPath(run.testData))")
         out += "<tr><th>Out of distribution</th><td>\(oodVerdicts())</td></tr>"
         out += "<tr><th>Influence</th><td>\(influenceVerdict())</td></tr>"
         return out + "</table></section>\n"
@@ -72,7 +74,7 @@ extension RunReport {
             lines.append(line)
         }
         let header =
-            "against \(report.inDistributionFile.map { "<code>\($0.htmlEscaped)</code>" } ?? report.inDistribution.htmlEscaped), "
+            "against \(report.inDistributionFile.map { "<code>\(displayPath($0).htmlEscaped)</code>" } ?? report.inDistribution.htmlEscaped), "
             + "\(report.scores[report.inDistribution]?.count ?? 0) images per set:"
         return header + "<br>" + lines.joined(separator: "<br>")
     }

@@ -57,7 +57,7 @@ public final class LoadedRun {
         _ directory: RunDirectory, checkpoint: CheckpointChoice = .newest,
         communicator: any Communicator = LocalCommunicator(), overrides: [String] = [], data: RunData? = nil
     ) throws {
-        let config = try RunConfig.load(directory.configPath, overrides: overrides)
+        let config = try directory.loadConfig(overrides: overrides)
         try self.init(config: config, directory: directory, communicator: communicator, data: data)
         try load(checkpoint)
     }

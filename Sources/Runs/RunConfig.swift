@@ -116,9 +116,11 @@ public struct RunConfig: Equatable, Sendable {
 
 extension RunConfig {
     /// Reads a config file and applies `overrides` (`key.path=value`). Relative data paths are
-    /// made absolute: those written in the file from the file's folder, those given in
-    /// `overrides` from the working directory (as a shell argument is).
-    public static func load(_ path: String, overrides: [String] = []) throws -> RunConfig {
+    /// made absolute: those written in the file from `folder` (by default the file's folder),
+    /// those given in `overrides` from the working directory (as a shell argument is).
+    public static func load(_ path: String, overrides: [String] = [], relativeTo folder: URL? = nil) throws
+        -> RunConfig
+    {
         guard let data = FileManager.default.contents(atPath: path) else {
             throw ConfigError.unreadable(path: path, reason: "no such file or not readable")
         }
@@ -127,7 +129,7 @@ extension RunConfig {
         }
         return try parse(text, path: path, overrides: overrides)
             .resolvingDataPaths(
-                from: URL(fileURLWithPath: path).deletingLastPathComponent(), overrides: overrides)
+                from: folder ?? URL(fileURLWithPath: path).deletingLastPathComponent(), overrides: overrides)
     }
 
     /// The config with absolute data paths: a relative path written in the config is read from

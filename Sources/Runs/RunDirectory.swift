@@ -60,6 +60,12 @@ public struct RunDirectory: Sendable {
     /// The newest checkpoint, if any.
     public var latestCheckpoint: String? { checkpointSteps().last.map { checkpointPath(step: $0) } }
 
-    /// Loads the run's resolved config.
-    public func loadConfig() throws -> RunConfig { try RunConfig.load(configPath) }
+    /// Loads the run's resolved config, adjusted by `overrides`. Its data paths are absolute;
+    /// a relative one was written by a VAEKit before config-relative paths and meant the working
+    /// directory, so it is read from there, as it was written.
+    public func loadConfig(overrides: [String] = []) throws -> RunConfig {
+        try RunConfig.load(
+            configPath, overrides: overrides,
+            relativeTo: URL(fileURLWithPath: FileManager.default.currentDirectoryPath))
+    }
 }

@@ -39,7 +39,7 @@ struct TrainCommand: ParsableCommand {
         let folder = RunDirectory(runFolder ?? "runs/\(settings.name)")
         if resume {
             // The run's own resolved config governs a resumed run; --set may still adjust it.
-            settings = try RunConfig.load(folder.configPath, overrides: overrides)
+            settings = try folder.loadConfig(overrides: overrides)
         }
         let trainer = try Trainer(config: settings, run: folder, communicator: communicator)
         trainer.showsProgress = !quiet

@@ -112,6 +112,7 @@ let primitiveCases: [PrimitiveCase] = [
         Variable.concatenate([$0[0], $0[1].squared()], alongAxis: 1).exp()
     },
     PrimitiveCase("broadcast to", [[3, 1]]) { $0[0].squared().broadcast(to: [2, 3, 4]) },
+    PrimitiveCase("rows repeated", [[2, 3, 2]]) { $0[0].squared().repeatingRows(3) },
     PrimitiveCase("sum to shape", [[2, 3, 4]]) { $0[0].squared().summed(toShape: [3, 1]) },
     PrimitiveCase("im2col", [[2, 2, 4, 4]]) {
         $0[0].squared().im2col(

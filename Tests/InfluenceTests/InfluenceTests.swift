@@ -107,6 +107,11 @@ func spearman(_ a: [Float], _ b: [Float]) -> Double {
             model: model, config: trained.config, settings: settings, checkpointStep: 20)
         let train = Array(0..<9) + [200, 201, 399]
         let gradients = computer.gradients(trained.data.train, indices: train)
+        // The encoder runs once per example (one position per example), the decoder per draw.
+        for factor in gradients.factors {
+            let positions = factor.inputs.shape[1]
+            #expect(positions == (factor.layer.hasPrefix("encoder") ? 1 : 3), "\(factor.layer): \(positions)")
+        }
         let factored = gradients.dotProducts(with: gradients)
         let dense = train.map { trained.batchOfOneGradient(model, step: 20, index: $0, samples: 3) }
         var worst: Float = 0

@@ -45,6 +45,19 @@ refuses "an existing output is refused" "pass --overwrite" $vaekit data import "
     --output "$work/own/a/b/gray.h5"
 check "… unless --overwrite" $vaekit data import "$work/own/gray_nhw_uint8.h5" --output "$work/own/a/b/gray.h5" --overwrite
 check "data prepare noise" $vaekit data prepare noise --output "$work/noise" --count 300
+# The front page's "your data in three commands", word for word, in a folder of its own (with
+# the repository's configs/): 300 images of 28×28 floats with labels and class names.
+mkdir -p "$work/readme" && ln -s "$PWD/configs" "$work/readme/configs"
+/usr/bin/python3 -c "import h5py, numpy as np; r=np.random.default_rng(0); f=h5py.File('$work/readme/mine.h5','w'); \
+f['images']=r.random((300,28,28)); f['labels']=r.integers(0,3,300); f['class_names']=['cat','dog','bird']"
+readme_commands=$(sed -n '/^## Your data in three commands/,/^## /p' README.md | sed -n '/^```$/,/^```$/p' | grep '^vaekit ')
+check "the README's three commands for your own data work as written" bash -c \
+    "cd '$work/readme' && export PATH='$PWD/.build/release':\$PATH && [ \$(wc -l <<<'$readme_commands') = 3 ] \
+        && while read -r line; do eval \"\$line\" >/dev/null 2>&1 || { echo \"failed: \$line\"; exit 1; }; done <<<'$readme_commands' \
+        && grep -q '</html>' runs/mine/report.html"
+check "… the imported files keep the class names and split 270 + 30" /usr/bin/python3 -c \
+    "import h5py,sys; a=h5py.File('$work/readme/data/mine/train.h5'); b=h5py.File('$work/readme/data/mine/test.h5'); \
+sys.exit(not (list(a['class_names'].asstr()[:])==['cat','dog','bird'] and len(a['images'])==270 and len(b['images'])==30))"
 small=(--set data.train="$work/fmnist/train.h5" --set data.test="$work/fmnist/test.h5"
     --set data.train_limit=512 --set data.test_limit=128 --set training.epochs=2 --set training.batch_size=64
     --set training.checkpoint_every=4 --set training.evaluation_count=64 --set evaluation.iwae_samples=10

@@ -128,3 +128,9 @@ def test_self_influence(run):
     assert len(values) == TRAIN_COUNT
     assert values.index.tolist() == list(range(TRAIN_COUNT))
     assert np.isfinite(values).all() and (values >= 0).all()  # ⟨g, g⟩ summed over checkpoints
+
+
+def test_class_names(tiny_run):
+    """Fashion-MNIST's ten names, stored by `vaekit data prepare fashion-mnist`, in label order."""
+    names = vaekit.Run(tiny_run).class_names()
+    assert len(names) == 10 and names[0] == "T-shirt/top" and names[9] == "Ankle boot"

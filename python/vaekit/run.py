@@ -72,6 +72,17 @@ class Run:
     def _train_command(self):
         return f"vaekit train --config CONFIG --run {self.path}"
 
+    def class_names(self):
+        """Label l's name is ``class_names()[l]``: the training file's ``/class_names``, or ``[]``
+        when it names no classes (labels are then shown as numbers)."""
+        import h5py
+
+        path = Path(self.config["data"]["train"])
+        with h5py.File(path, "r") as file:
+            if "class_names" not in file:
+                return []
+            return [n.decode() if isinstance(n, bytes) else str(n) for n in file["class_names"][()]]
+
     @property
     def config(self):
         """The run's resolved config (``config.yaml``) as nested dicts, e.g. ``config["model"]["latent"]``."""
