@@ -47,8 +47,12 @@ def test_factor_blocks_equal_shards(factors_run):
     layers = list(blocks[0].gradients)
     assert layers[0] == "encoder.fc1" and layers[-1] == "decoder.fc3"
     fc1 = blocks[0].gradients["encoder.fc1"]
-    assert fc1.inputs.shape == (64, 2, 785)  # 2 draws, 784 inputs and the bias column
-    assert fc1.output_gradients.shape == (64, 2, 512)
+    # The encoder runs once per example (its 2 draws share the input; Δ is their sum): one row
+    # of 784 inputs and the bias column. The decoder has a row per draw.
+    assert fc1.inputs.shape == (64, 1, 785)
+    assert fc1.output_gradients.shape == (64, 1, 512)
+    out = blocks[0].gradients["decoder.fc3"]
+    assert out.inputs.shape == (64, 2, 513) and out.output_gradients.shape == (64, 2, 784)
     assert (fc1.weight_index, fc1.bias_index) == (0, 1)
     with h5py.File(index.shards(step)[0].path, "r") as file:
         for name in file["layers"]:
