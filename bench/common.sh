@@ -8,6 +8,11 @@ if ! /usr/bin/python3 -c "import torch" 2>/dev/null; then
     DEBIAN_FRONTEND=noninteractive "${sudo[@]}" apt-get install -y -qq python3-torch
 fi
 [ -f data/fashion-mnist/train.h5 ] || .build/release/vaekit data prepare fashion-mnist
+# JAX (XLA on CPU) for bench/reference/jax_vae.py, from PyPI in its own virtual environment.
+if [ ! -x .build/jax/bin/python ] || ! .build/jax/bin/python -c "import jax" 2>/dev/null; then
+    echo "bench: installing jax from PyPI into .build/jax"
+    /usr/bin/python3 -m venv .build/jax && .build/jax/bin/pip install -q jax
+fi
 
 # median: the median of numbers on standard input, one per line.
 median() { sort -g | awk '{v[NR]=$1} END {print v[int((NR+1)/2)]}'; }

@@ -9,6 +9,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 trials=${1:-3}
 . bench/common.sh > /dev/null
+results data_parallel "$trials" "MLP VAE (configs/fashion-mnist-mlp.yaml), global batch 128, 300 timed steps after 20; $trials interleaved trials, medians"
 config=configs/fashion-mnist-mlp.yaml
 bench=(.build/release/vaekit bench train --config "$config" --steps 300 --warmup 20)
 one_threads=(); one_workers=(); two_ranks=(); ddp=()

@@ -13,6 +13,7 @@ cd "$(dirname "$0")/.."
 trials=${1:-3}
 samples=${2:-200}
 . bench/common.sh
+results ood_regret "$trials $samples" "DCGAN VAE, Bernoulli decoder (runs/bench-dcgan, 200 steps); K = $samples, 100 refit steps; VAEKit 1 rank × 2 workers and 2 ranks, PyTorch the official loop; $trials interleaved trials, medians"
 run=runs/bench-dcgan
 run_once "$run" configs/fashion-mnist-dcgan.yaml
 

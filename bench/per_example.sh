@@ -10,6 +10,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 trials=${1:-3}
 . bench/common.sh
+results per_example "$trials" "MLP VAE (runs/bench-mlp, 200 steps), S = 1 and S = 16; VAEKit factors and projected, PyTorch functorch vmap dense; $trials interleaved trials, medians"
 run=runs/bench-mlp
 run_once "$run" configs/fashion-mnist-mlp.yaml
 

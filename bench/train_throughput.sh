@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Training throughput of VAEKit against the PyTorch reference (bench/reference/torch_vae.py) on
+# Training throughput of VAEKit against the PyTorch reference (bench/reference/torch_vae.py) and,
+# for the MLP, the JAX one (bench/reference/jax_vae.py, XLA on CPU, the whole step jit-compiled) on
 # the same models, batch 128, in one go, trials interleaved; prints medians and ratios.
 #
 #   bench/train_throughput.sh [trials]      (default 3)
@@ -12,13 +13,14 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 trials=${1:-3}
 . bench/common.sh
+results train_throughput "$trials" "MLP and DCGAN VAEs (configs/fashion-mnist-mlp.yaml, configs/fashion-mnist-dcgan.yaml), batch 128; VAEKit as configured, PyTorch at its faster thread layout and ConvTranspose form, JAX (MLP) with 2 XLA threads; $trials interleaved trials, medians"
 
 
-printf '%-8s %16s %16s %8s\n' model "VAEKit ex/s" "PyTorch ex/s" ratio
+printf '%-8s %14s %14s %14s %16s %12s\n' model "VAEKit ex/s" "PyTorch ex/s" "JAX ex/s" "VAEKit/PyTorch" "VAEKit/JAX"
 for model in mlp dcgan; do
     config=configs/fashion-mnist-$model.yaml
     steps=200; [ "$model" = dcgan ] && steps=60
-    ours=(); theirs=()
+    ours=(); theirs=(); jaxs=()
     for _ in $(seq "$trials"); do
         ours+=("$(.build/release/vaekit bench train --config "$config" --steps "$steps" --warmup 10 | rate)")
         best=0
@@ -29,8 +31,17 @@ for model in mlp dcgan; do
             best=$(awk -v a="$best" -v b="$value" 'BEGIN {print (b > a ? b : a)}')
         done
         theirs+=("$best")
+        # The JAX reference has the MLP only.
+        [ "$model" = mlp ] && jaxs+=("$(.build/jax/bin/python bench/reference/jax_vae.py --steps "$steps" --warmup 10 | rate)")
     done
     a=$(printf '%s\n' "${ours[@]}" | median)
     b=$(printf '%s\n' "${theirs[@]}" | median)
-    printf '%-8s %16.0f %16.0f %7.2fx\n' "$model" "$a" "$b" "$(awk -v a="$a" -v b="$b" 'BEGIN {print a / b}')"
+    if [ ${#jaxs[@]} -gt 0 ]; then
+        c=$(printf '%s\n' "${jaxs[@]}" | median)
+        printf '%-8s %14.0f %14.0f %14.0f %15.2fx %11.2fx\n' "$model" "$a" "$b" "$c" \
+            "$(awk -v a="$a" -v b="$b" 'BEGIN {print a / b}')" "$(awk -v a="$a" -v c="$c" 'BEGIN {print a / c}')"
+    else
+        printf '%-8s %14.0f %14.0f %14s %15.2fx %12s\n' "$model" "$a" "$b" "—" \
+            "$(awk -v a="$a" -v b="$b" 'BEGIN {print a / b}')" "—"
+    fi
 done
