@@ -2,10 +2,10 @@
 # references, the Fashion-MNIST files, and median/field helpers.
 launch/setup.sh
 . launch/env.sh
-if ! /usr/bin/python3 -c "import torch" 2>/dev/null; then
-    echo "bench: installing Debian's python3-torch for the reference"
+if ! /usr/bin/python3 -c "import torch, scipy" 2>/dev/null; then
+    echo "bench: installing Debian's python3-torch (the references) and python3-scipy (t-tests)"
     if [ "$(id -u)" = 0 ]; then sudo=(); else sudo=(sudo); fi
-    DEBIAN_FRONTEND=noninteractive "${sudo[@]}" apt-get install -y -qq python3-torch
+    DEBIAN_FRONTEND=noninteractive "${sudo[@]}" apt-get install -y -qq python3-torch python3-scipy
 fi
 [ -f data/fashion-mnist/train.h5 ] || .build/release/vaekit data prepare fashion-mnist
 # JAX (XLA on CPU) for bench/reference/jax_vae.py, from PyPI in its own virtual environment.

@@ -46,6 +46,7 @@ if command -v perf >/dev/null; then
     echo "where VAEKit's training time goes (perf, 1 rank x 1 thread, 10 steps; share of samples):"
     profile=$(mktemp)
     perf record -q -o "$profile" .build/release/vaekit bench train "${config[@]}" --steps 10 --warmup 2 >/dev/null 2>&1
-    perf report -q -i "$profile" --no-children --sort symbol 2>/dev/null | head -12 | sed 's/ \+$//'
+    # (head closes the pipe early: perf's SIGPIPE is not a failure.)
+    { perf report -q -i "$profile" --no-children --sort symbol 2>/dev/null || true; } | head -12 | sed 's/ \+$//' || true
     rm -f "$profile"
 fi

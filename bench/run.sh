@@ -15,6 +15,10 @@
 #                   (bench/ood_256way_speed.sh)
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# `bench/run.sh --summary [trials]` writes only the ratio table, from the files already there.
+invocation="$0 $*"
+summary_only=0
+if [ "${1:-}" = --summary ]; then summary_only=1; shift; fi
 trials=${1:-3}
 launch/setup.sh
 . launch/env.sh
@@ -29,6 +33,7 @@ scripts=(
     "bench/ood_regret.sh $trials 200"
     "bench/ood_256way_speed.sh $trials"
 )
+[ "$summary_only" = 1 ] && scripts=()
 for command in "${scripts[@]}"; do
     echo "== bench: $command"
     started=$(date +%s)
@@ -38,7 +43,7 @@ for command in "${scripts[@]}"; do
 done
 
 exec > >(tee bench/results/summary.txt) 2>&1
-echo "bench/run.sh $trials — $(date -u '+%Y-%m-%d %H:%M UTC'), $(nproc) cores, $(git rev-parse --short HEAD)"
+echo "$invocation — $(date -u '+%Y-%m-%d %H:%M UTC'), $(nproc) cores, $(git rev-parse --short HEAD)"
 echo "settings: the ratios of the files above (bench/results/{engine,train_throughput,data_parallel,per_example,ood_regret,ood_256way_speed}.txt), medians of $trials trials"
 printf '%-52s %s\n' "benchmark" "ratio"
 {

@@ -17,31 +17,44 @@ results train_throughput "$trials" "MLP and DCGAN VAEs (configs/fashion-mnist-ml
 
 
 printf '%-8s %14s %14s %14s %16s %12s\n' model "VAEKit ex/s" "PyTorch ex/s" "JAX ex/s" "VAEKit/PyTorch" "VAEKit/JAX"
+memory=()
 for model in mlp dcgan; do
     config=configs/fashion-mnist-$model.yaml
     steps=200; [ "$model" = dcgan ] && steps=60
-    ours=(); theirs=(); jaxs=()
+    ours=(); theirs=(); jaxs=(); our_mib=(); their_mib=(); jax_mib=()
     for _ in $(seq "$trials"); do
-        ours+=("$(.build/release/vaekit bench train --config "$config" --steps "$steps" --warmup 10 | rate)")
+        line=$(.build/release/vaekit bench train --config "$config" --steps "$steps" --warmup 10)
+        ours+=("$(rate <<<"$line")"); our_mib+=("$(field peak_resident_mib <<<"$line")")
         best=0
         for layout in "1 2" "2 2"; do
             set -- $layout
-            value=$(OMP_WAIT_POLICY=PASSIVE OPENBLAS_NUM_THREADS=$2 /usr/bin/python3 bench/reference/torch_vae.py \
-                --mode throughput --model "$model" --steps "$steps" --warmup 10 --threads "$1" 2>/dev/null | rate)
-            best=$(awk -v a="$best" -v b="$value" 'BEGIN {print (b > a ? b : a)}')
+            line=$(OMP_WAIT_POLICY=PASSIVE OPENBLAS_NUM_THREADS=$2 /usr/bin/python3 bench/reference/torch_vae.py \
+                --mode throughput --model "$model" --steps "$steps" --warmup 10 --threads "$1" 2>/dev/null)
+            value=$(rate <<<"$line")
+            if awk -v a="$best" -v b="$value" 'BEGIN {exit !(b > a)}'; then
+                best=$value; mib=$(field peak_resident_mib <<<"$line")
+            fi
         done
-        theirs+=("$best")
+        theirs+=("$best"); their_mib+=("$mib")
         # The JAX reference has the MLP only.
-        [ "$model" = mlp ] && jaxs+=("$(.build/jax/bin/python bench/reference/jax_vae.py --steps "$steps" --warmup 10 | rate)")
+        if [ "$model" = mlp ]; then
+            line=$(.build/jax/bin/python bench/reference/jax_vae.py --steps "$steps" --warmup 10)
+            jaxs+=("$(rate <<<"$line")"); jax_mib+=("$(field peak_resident_mib <<<"$line")")
+        fi
     done
     a=$(printf '%s\n' "${ours[@]}" | median)
     b=$(printf '%s\n' "${theirs[@]}" | median)
+    mib_line="$model: VAEKit $(printf '%s\n' "${our_mib[@]}" | median) MiB, PyTorch $(printf '%s\n' "${their_mib[@]}" | median) MiB"
     if [ ${#jaxs[@]} -gt 0 ]; then
         c=$(printf '%s\n' "${jaxs[@]}" | median)
+        mib_line="$mib_line, JAX $(printf '%s\n' "${jax_mib[@]}" | median) MiB"
         printf '%-8s %14.0f %14.0f %14.0f %15.2fx %11.2fx\n' "$model" "$a" "$b" "$c" \
             "$(awk -v a="$a" -v b="$b" 'BEGIN {print a / b}')" "$(awk -v a="$a" -v c="$c" 'BEGIN {print a / c}')"
     else
         printf '%-8s %14.0f %14.0f %14s %15.2fx %12s\n' "$model" "$a" "$b" "—" \
             "$(awk -v a="$a" -v b="$b" 'BEGIN {print a / b}')" "—"
     fi
+    memory+=("$mib_line")
 done
+echo "peak resident memory (medians; the process that trained, data included):"
+printf '  %s\n' "${memory[@]}"

@@ -151,8 +151,8 @@ public final class OODRunner {
         log(report.table)
         log(
             String(
-                format: "%.0f images in %.1f s (%.2f images/s); wrote %@/ood.json", totals[0], elapsed,
-                report.imagesPerSecond, run.path))
+                format: "%.0f images in %.1f s (%.2f images/s, %@ on rank 0); wrote %@/ood.json", totals[0],
+                elapsed, report.imagesPerSecond, peakMemoryText(), run.path))
         return report
     }
 

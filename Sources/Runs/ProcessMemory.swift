@@ -13,6 +13,9 @@ public func peakResidentBytes() -> Int? {
     return nil
 }
 
+/// The peak in MiB (for JSON: `peak_resident_mib`), nil where it is unknown.
+public func peakResidentMiB() -> Int? { peakResidentBytes().map { $0 >> 20 } }
+
 /// The peak as text: `peak memory 512 MiB`, or nothing where it is unknown.
 public func peakMemoryText() -> String {
     peakResidentBytes().map { "peak memory \($0 >> 20) MiB" } ?? ""

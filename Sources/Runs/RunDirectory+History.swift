@@ -37,15 +37,18 @@ public struct TrainingSession: Codable, Equatable, Sendable {
     public var allReduceSeconds: Double?
     /// The OpenBLAS kernel family rank 0 ran (`SkylakeX`, `Haswell`, …).
     public var blasCore: String?
+    /// Rank 0's peak resident memory so far (MiB).
+    public var peakResidentMiB: Int?
 
     /// A session record.
     public init(
         started: String, wallSeconds: Double, ranks: Int, workersPerRank: Int, firstStep: Int, lastStep: Int,
         examplesPerSecond: Double, finalTrainLoss: Double?, testNegativeELBO: Double?, host: String,
         completed: Bool? = nil, computeSeconds: Double? = nil, allReduceSeconds: Double? = nil,
-        blasCore: String? = nil
+        blasCore: String? = nil, peakResidentMiB: Int? = nil
     ) {
         self.blasCore = blasCore
+        self.peakResidentMiB = peakResidentMiB
         self.completed = completed
         self.computeSeconds = computeSeconds
         self.allReduceSeconds = allReduceSeconds

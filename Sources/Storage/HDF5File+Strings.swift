@@ -35,7 +35,12 @@ extension HDF5File {
 
     /// Reads a `[K]` dataset of strings (variable or fixed length).
     public func readStrings(_ name: String) throws -> [String] {
-        guard exists(name) else { throw StorageError.missing(path: path, object: name) }
+        let (shape, _) = try describe(name)
+        guard shape.count == 1, shape[0] <= Self.maximumStrings else {
+            throw StorageError.wrongShape(
+                path: path, object: name, expected: "[K], K ≤ \(Self.maximumStrings)", found: shape)
+        }
+        let count = shape[0]
         let dataset = H5Dopen2(handle, name, vaekit_h5p_default())
         guard dataset >= 0 else { throw StorageError.missing(path: path, object: "dataset \(name)") }
         defer { H5Dclose(dataset) }
@@ -46,15 +51,6 @@ extension HDF5File {
         guard H5Tget_class(fileType) == H5T_STRING else {
             throw StorageError.wrongType(
                 path: path, object: name, expected: "strings", found: "a non-string type")
-        }
-        let rank = Int(H5Sget_simple_extent_ndims(space))
-        var dims = [hsize_t](repeating: 0, count: max(rank, 1))
-        H5Sget_simple_extent_dims(space, &dims, nil)
-        let count = Int(dims[0])
-        guard rank == 1, count <= Self.maximumStrings else {
-            throw StorageError.wrongShape(
-                path: path, object: name, expected: "[K], K ≤ \(Self.maximumStrings)",
-                found: dims.prefix(rank).map { Int($0) })
         }
         if count == 0 { return [] }
         func text(_ bytes: some Collection<CChar>) throws -> String {

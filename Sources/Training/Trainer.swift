@@ -268,7 +268,7 @@ public final class Trainer {
                 finalTrainLoss: summary.finalLoss.isNaN ? nil : summary.finalLoss,
                 testNegativeELBO: summary.testNegativeELBO, host: hostName(), completed: completed,
                 computeSeconds: stepSeconds.compute, allReduceSeconds: stepSeconds.allReduce,
-                blasCore: blasCoreName),
+                blasCore: blasCoreName, peakResidentMiB: peakResidentMiB()),
             fresh: !state.resumed)
     }
 

@@ -85,8 +85,9 @@ struct EvaluateCommand: ParsableCommand {
         print(
             String(
                 format:
-                    "test examples %d: −ELBO %.3f nats, IWAE (K=%d) NLL %.3f nats = %.4f bits/dim (%.0f s)",
-                result.count, result.negativeELBO, samples, nll, result.bitsPerDimension ?? .nan, seconds))
+                    "test examples %d: −ELBO %.3f nats, IWAE (K=%d) NLL %.3f nats = %.4f bits/dim (%.0f s, %@)",
+                result.count, result.negativeELBO, samples, nll, result.bitsPerDimension ?? .nan, seconds,
+                peakMemoryText()))
         if let json {
             (record.count, record.negELBO, record.iwaeSamples) = (result.count, result.negativeELBO, samples)
             (record.nll, record.bitsPerDim) = (nll, result.bitsPerDimension ?? .nan)

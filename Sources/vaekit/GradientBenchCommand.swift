@@ -62,6 +62,7 @@ struct GradientBenchCommand: ParsableCommand {
         print(
             "{\"mode\": \"\(mode)\", \"examples_per_second\": \(Int(Double(count) / seconds)), \"samples\": \(samples), "
                 + "\"examples\": \(count), \"bytes_per_example\": \(floats * 4 / max(count, 1)), "
-                + "\"parameters\": \(model.arena.count), \"threads\": \(threads)}")
+                + "\"parameters\": \(model.arena.count), \"threads\": \(threads), "
+                + "\"peak_resident_mib\": \(peakResidentMiB() ?? -1)}")
     }
 }

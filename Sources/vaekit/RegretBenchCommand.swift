@@ -81,11 +81,13 @@ struct RegretBenchCommand: ParsableCommand {
                     format:
                         "{\"images_per_second\": %.4f, \"images\": %d, \"ranks\": %d, \"iwae_samples\": %d, "
                         + "\"steps\": %d, \"batch_size\": %d, \"workers\": %d, \"seconds_iwae_per_image\": %.4f, "
-                        + "\"seconds_refit_per_image\": %.4f, \"mean_regret\": %.4f, \"wall_seconds\": %.2f}",
+                        + "\"seconds_refit_per_image\": %.4f, \"mean_regret\": %.4f, \"wall_seconds\": %.2f, "
+                        + "\"peak_resident_mib\": %d}",
                     Double(count) / seconds, count, communicator.size, settings.importanceSamples,
                     settings.steps, settings.batchSize,
                     settings.workers,
-                    perImage(sums[0]), perImage(sums[1]), sums[2] / Double(count), seconds))
+                    perImage(sums[0]), perImage(sums[1]), sums[2] / Double(count), seconds,
+                    peakResidentMiB() ?? -1))
         }
     }
 

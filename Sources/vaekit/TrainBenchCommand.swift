@@ -52,7 +52,8 @@ struct TrainBenchCommand: ParsableCommand {
             print(
                 "{\"config\": \"\(config)\", \"examples_per_second\": \(Int(rate)), \"steps\": \(steps), "
                     + "\"batch\": \(settings.training.batchSize), \"ranks\": \(communicator.size), "
-                    + "\"workers\": \(settings.training.workers), \"blas_threads\": \(settings.training.blasThreads)}"
+                    + "\"workers\": \(settings.training.workers), \"blas_threads\": \(settings.training.blasThreads), "
+                    + "\"peak_resident_mib\": \(peakResidentMiB() ?? -1)}"
             )
         }
     }

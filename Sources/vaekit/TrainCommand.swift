@@ -60,7 +60,7 @@ struct TrainCommand: ParsableCommand {
         if communicator.isCoordinator {
             print(
                 "done: \(summary.steps) steps, \(Int(summary.examplesPerSecond)) examples/s, "
-                    + "checkpoint \(summary.checkpoint)")
+                    + "\(peakMemoryText()) on rank 0, checkpoint \(summary.checkpoint)")
         }
     }
 }

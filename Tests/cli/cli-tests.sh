@@ -13,6 +13,7 @@ trap 'rm -rf "$work"' EXIT
 # Package.swift declares exactly what each target imports; the C kernels stay inside TensorCore.
 check "Package.swift matches the imports" /usr/bin/python3 Tests/cli/check_imports.py
 check "every relative link of README.md and docs/ resolves" /usr/bin/python3 Tests/cli/check_links.py
+check "every results file the docs cite exists and says how it was made" /usr/bin/python3 Tests/cli/check_results.py
 check "vaekit --version" bash -c "$vaekit --version | grep -qE '^[0-9]+\.[0-9]+\.[0-9]+$'"
 # The container files (no engine here to run them): docker-compose.yml against the Compose
 # specification's schema (and a broken copy refused, so the validator is really validating);

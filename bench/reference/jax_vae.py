@@ -17,6 +17,7 @@ import gzip
 import json
 import math
 import os
+import resource
 import struct
 import time
 
@@ -139,7 +140,8 @@ def main(args):
     seconds = time.perf_counter() - start
     print(json.dumps({"model": "mlp", "examples_per_second": round(args.steps * args.batch / seconds, 1),
                       "threads": args.threads, "jax": jax.__version__, "batch": args.batch,
-                      "steps": args.steps, "final_loss": round(loss, 3)}))
+                      "steps": args.steps, "final_loss": round(loss, 3),
+                      "peak_resident_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss >> 10}))
 
 
 if __name__ == "__main__":

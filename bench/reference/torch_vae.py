@@ -34,6 +34,7 @@ import gzip
 import json
 import math
 import os
+import resource
 import struct
 import sys
 import time
@@ -436,7 +437,8 @@ def run_throughput(args, model, optimizer, stream, convtranspose):
             "examples_per_second": round(args.steps * args.batch / seconds, 1),
             "threads": args.threads, "convtranspose": convtranspose,
             "torch": torch.__version__, "binarize": args.binarize,
-            "batch": args.batch, "steps": args.steps, "final_loss": round(loss, 3)}
+            "batch": args.batch, "steps": args.steps, "final_loss": round(loss, 3),
+            "peak_resident_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss >> 10}
 
 
 def run_train(args, model, optimizer, stream, convtranspose, n_train):
