@@ -17,7 +17,7 @@ fi
 # median: the median of numbers on standard input, one per line.
 median() { sort -g | awk '{v[NR]=$1} END {print v[int((NR+1)/2)]}'; }
 # field NAME: the last `"NAME": number` on standard input.
-field() { grep -o "\"$1\": [-0-9.e+]*" | tail -1 | awk '{print $2}'; }
+field() { grep -o "\"$1\" *: *[-0-9.e+]*" | tail -1 | awk -F': *' '{print $2}'; }
 # rate: examples per second from a JSON line.
 rate() { field examples_per_second; }
 # run_once RUN CONFIG: a briefly trained run (200 steps) for throughput benchmarks, made when missing.

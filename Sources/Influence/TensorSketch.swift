@@ -81,13 +81,13 @@ struct TensorSketch {
                         sgemm(
                             transposeA: true, transposeB: false, m: size, n: size, k: positions,
                             a: pu + example * positions * size, b: pv + example * positions * size, c: outer)
-                        // Circular convolution: sketch[(j + c) mod D] += M[j, c].
+                        // Circular convolution: sketch[(j + c) mod D] += M[j, c], row j of M in two
+                        // vectorized runs (before and after the wrap).
                         let row = target + example * size
                         for j in 0..<size {
                             let line = outer + j * size
-                            let split = size - j
-                            for c in 0..<split { row[j + c] += line[c] }
-                            for c in split..<size { row[j + c - size] += line[c] }
+                            FlatKernels.add(line, into: row + j, count: size - j)
+                            if j > 0 { FlatKernels.add(line + (size - j), into: row, count: j) }
                         }
                     }
                 }

@@ -35,6 +35,13 @@ public enum FlatKernels {
         }
     }
 
+    /// `target[0..<count] += source[0..<count]` (the buffers must not overlap).
+    public static func add(
+        _ source: UnsafePointer<Float>, into target: UnsafeMutablePointer<Float>, count: Int
+    ) {
+        vk_add_into(target, source, count)
+    }
+
     /// The instruction set the kernels run: 2 (AVX-512), 1 (AVX2 + FMA) or 0 (baseline).
     public static var instructionLevel: Int { Int(vk_instruction_level()) }
 }
