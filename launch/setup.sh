@@ -36,7 +36,8 @@ packages=(
 # PyPI, in a virtual environment under .build/test-tools).
 # The Python package (python/) is tested with pytest against Debian's h5py, numpy, pandas, PyYAML.
 if [ "$test_tools" = 1 ]; then
-    packages+=(chromium python3-pil python3-torch python3-venv python3-pandas python3-yaml python3-pytest)
+    packages+=(chromium python3-pil python3-torch python3-venv python3-pandas python3-yaml python3-pytest
+        python3-setuptools python3-wheel)
 fi
 
 missing=()
@@ -70,10 +71,11 @@ if [ "$test_tools" = 1 ] && [ ! -x .build/test-tools/bin/check-jsonschema ]; the
     .build/test-tools/bin/pip install -q check-jsonschema==0.39.0
 fi
 
-# `pip install ./python` into a virtual environment that sees Debian's packages (no download).
+# `pip install ./python` into a virtual environment that sees Debian's packages, which provide its
+# dependencies (--no-deps: pip does not recognise Debian's h5py and would download another).
 if [ "$test_tools" = 1 ]; then
     [ -x .build/python/bin/python ] || /usr/bin/python3 -m venv --system-site-packages .build/python
-    .build/python/bin/pip install -q --no-build-isolation ./python >.build/python/install.log 2>&1 \
+    .build/python/bin/pip install -q --no-build-isolation --no-deps ./python >.build/python/install.log 2>&1 \
         || { cat .build/python/install.log >&2; exit 1; }
     echo "setup: the vaekit Python package installed into .build/python"
 fi
