@@ -89,4 +89,4 @@ fi
 stage 7/7 "report"
 $vaekit report --run "$run"
 echo
-echo "demo: done in $(($(date +%s) - started)) s; open $PWD/$run/report.html"
+echo "demo: done in $(($(date +%s) - started)) s; open $run/report.html"

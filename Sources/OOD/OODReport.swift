@@ -3,6 +3,7 @@
 // report.
 
 import Foundation
+import Runs
 import Storage
 import TensorCore
 
@@ -159,7 +160,7 @@ public struct OODReport: Codable, Sendable, VersionedJSON {
         let pad = { (text: String, count: Int) in text.padding(toLength: count, withPad: " ", startingAt: 0) }
         var lines = [
             "AUROC [95 % bootstrap interval] (OOD positive; \(scores[inDistribution]?.count ?? 0) in-distribution images"
-                + (inDistributionFile.map { " of \($0)" } ?? "") + ")"
+                + (inDistributionFile.map { " of \(displayPath($0))" } ?? "") + ")"
         ]
         lines.append(pad("method", 20) + sets.map { pad($0, width) }.joined() + "mean")
         for method in methods {

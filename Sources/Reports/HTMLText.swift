@@ -49,10 +49,3 @@ func grouped(_ value: Int) -> String {
     }
     return value < 0 ? "-" + out : out
 }
-
-/// A path as a reader of the report wants it: relative to the working directory the report was
-/// written from when it lies inside it, else as it is.
-func displayPath(_ path: String) -> String {
-    let here = FileManager.default.currentDirectoryPath + "/"
-    return path.hasPrefix(here) ? String(path.dropFirst(here.count)) : path
-}

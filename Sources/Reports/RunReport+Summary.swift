@@ -4,6 +4,7 @@
 // whether a few examples dominate the explanations). Every figure is one the sections below show.
 
 import OOD
+import Runs
 import Storage
 
 extension RunReport {

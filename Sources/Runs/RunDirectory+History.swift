@@ -131,6 +131,13 @@ public func commandText(_ arguments: [String], ranks: Int = 1) -> String {
     return words.joined(separator: " ")
 }
 
+/// A path as a reader wants it in a report or a console table: relative to the working directory
+/// when it lies inside it, else as it is.
+public func displayPath(_ path: String) -> String {
+    let here = FileManager.default.currentDirectoryPath + "/"
+    return path.hasPrefix(here) ? String(path.dropFirst(here.count)) : path
+}
+
 /// `word` quoted for a POSIX shell when it needs it.
 public func shellQuoted(_ word: String) -> String {
     let plain = word.allSatisfy { $0.isLetter || $0.isNumber || "-_./=:,+@%".contains($0) }

@@ -13,15 +13,11 @@ Needs `jax` from PyPI (CPU), e.g. `python3 -m venv .build/jax && .build/jax/bin/
 """
 
 import argparse
-import gzip
 import json
 import math
 import os
 import resource
-import struct
 import time
-
-DATA_DIR = "/usr/share/datasets/fashion-mnist"
 
 
 def parse_args():
@@ -48,15 +44,7 @@ import jax  # noqa: E402
 import jax.numpy as jnp  # noqa: E402
 import numpy as np  # noqa: E402
 
-
-def read_images(path):
-    """A gzipped IDX3 file as float32 [N, 784] in [0, 1]."""
-    with gzip.open(path, "rb") as f:
-        raw = f.read()
-    magic, n, rows, cols = struct.unpack(">IIII", raw[:16])
-    if magic != 2051:
-        raise ValueError(f"{path}: bad IDX3 magic {magic}")
-    return np.frombuffer(raw[16:], dtype=np.uint8).reshape(n, rows * cols).astype(np.float32) / 255.0
+import fashion_mnist  # noqa: E402  (the IDX files, read with numpy)
 
 
 def linear(key, fan_in, fan_out):
@@ -123,7 +111,8 @@ def make_step(data, batch, nz, lr):
 
 
 def main(args):
-    data = jnp.asarray(read_images(os.path.join(DATA_DIR, "train-images-idx3-ubyte.gz")))
+    images = fashion_mnist.read_idx_images(fashion_mnist.split_path("train"))
+    data = jnp.asarray(images.reshape(images.shape[0], -1).astype(np.float32) / 255.0)
     key = jax.random.PRNGKey(args.seed)
     key, init_key, order_key = jax.random.split(key, 3)
     params = init(init_key, data.shape[1], args.hidden, args.latent)

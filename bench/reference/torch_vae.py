@@ -30,16 +30,12 @@ Every mode prints exactly one final JSON line.
 """
 
 import argparse
-import gzip
 import json
 import math
 import os
 import resource
-import struct
 import sys
 import time
-
-DATA_DIR = "/usr/share/datasets/fashion-mnist"
 
 
 def parse_args(argv=None):
@@ -104,6 +100,7 @@ if ARGS is not None:
     os.environ.setdefault("OPENBLAS_NUM_THREADS", str(ARGS.threads))
 
 import torch  # noqa: E402
+import fashion_mnist  # noqa: E402  (the IDX files, read with numpy)
 import torch.nn as nn  # noqa: E402
 import torch.nn.functional as F  # noqa: E402
 
@@ -111,17 +108,6 @@ LOG_2PI = math.log(2.0 * math.pi)
 
 
 # --------------------------------------------------------------------------- data
-
-def read_idx_images(path):
-    """Parse a gzipped IDX3 file into a uint8 tensor [N, rows, cols]."""
-    with gzip.open(path, "rb") as f:
-        raw = f.read()
-    magic, n, rows, cols = struct.unpack(">IIII", raw[:16])
-    if magic != 2051:
-        raise ValueError(f"{path}: bad IDX3 magic {magic}")
-    pixels = torch.frombuffer(bytearray(raw[16:]), dtype=torch.uint8)
-    return pixels.reshape(n, rows, cols)
-
 
 def load_split(split, model, limit=None):
     """Return the images of `split` ('train' or 't10k') as one float tensor.
@@ -131,7 +117,7 @@ def load_split(split, model, limit=None):
     The padding is done once here, not per step, like any other fixed
     preprocessing of an in-memory dataset.
     """
-    images = read_idx_images(os.path.join(DATA_DIR, f"{split}-images-idx3-ubyte.gz"))
+    images = torch.from_numpy(fashion_mnist.read_idx_images(fashion_mnist.split_path(split)).copy())
     if limit is not None:
         images = images[:limit]
     x = images.float().div_(255.0)
