@@ -24,6 +24,12 @@ public struct RepresentationMetrics: Codable, Sendable {
     public var testCount: Int
     /// Training examples the probe was fitted on.
     public var probeTrainCount: Int
+
+    /// ln n for n test examples: the aggregate posterior is a mixture of n components, so
+    /// E log q(z) ≥ E log q(z|x) − ln n and the estimate cannot exceed ln n in expectation (its
+    /// Monte Carlo noise can). A value near it says the estimator saturated, not how informative
+    /// z is: compare models only well below it, or evaluate more examples.
+    public var mutualInformationCeiling: Double { log(Double(max(testCount, 1))) }
 }
 
 extension Evaluator {

@@ -62,12 +62,15 @@ struct EvaluateCommand: ParsableCommand {
             print(
                 String(
                     format:
-                        "representation (%d test, probe on %d train): active units %d of %d, I(x;z) %.3f nats, "
-                        + "linear-probe accuracy %.4f", metrics.testCount, metrics.probeTrainCount,
-                    metrics.activeUnits, model.latentCount, metrics.mutualInformation,
-                    metrics.linearProbeAccuracy))
+                        "representation (%d test, probe on %d train): active units %d of %d, I(x;z) %.3f nats "
+                        + "(this estimator's ceiling ln n = %.3f), linear-probe accuracy %.4f",
+                    metrics.testCount,
+                    metrics.probeTrainCount, metrics.activeUnits, model.latentCount,
+                    metrics.mutualInformation,
+                    metrics.mutualInformationCeiling, metrics.linearProbeAccuracy))
             record.activeUnits = metrics.activeUnits
             record.mutualInformation = metrics.mutualInformation
+            record.mutualInformationCeiling = metrics.mutualInformationCeiling
             record.linearProbeAccuracy = metrics.linearProbeAccuracy
         }
         let samples = samples ?? config.evaluation.iwaeSamples
@@ -110,5 +113,6 @@ struct EvaluationRecord: Encodable {
     var bitsPerDim = 0.0
     var activeUnits: Int?
     var mutualInformation: Double?
+    var mutualInformationCeiling: Double?
     var linearProbeAccuracy: Double?
 }

@@ -386,7 +386,8 @@ check "hvae: the Gaussian experiment runs" $vaekit experiment hvae-gaussian --di
 check "consistency: representation metrics" $vaekit evaluate --checkpoint "$work/consistency-1/checkpoints/checkpoint-8.h5" \
     --samples 10 --count 64 --representation --probe-train-count 256 --json "$work/cr.json"
 check "consistency: metrics in the JSON" /usr/bin/python3 -c \
-    "import json,sys; d=json.load(open('$work/cr.json')); sys.exit(not (0 <= d['active_units'] <= 32 and 0 <= d['linear_probe_accuracy'] <= 1))"
+    "import json,sys,math; d=json.load(open('$work/cr.json')); sys.exit(not (0 <= d['active_units'] <= 32 and 0 <= d['linear_probe_accuracy'] <= 1 \
+and abs(d['mutual_information_ceiling'] - math.log(64)) < 1e-9 and d['mutual_information'] < d['mutual_information_ceiling'] + 0.5))"
 check "supervised: invariances" $vaekit invariances --checkpoint "$work/supervised-1/checkpoints/checkpoint-8.h5" --count 32 --draws 4 \
     --output "$work/inv.png" --json "$work/inv.json"
 check "supervised: grid and metrics written" /usr/bin/python3 -c \
