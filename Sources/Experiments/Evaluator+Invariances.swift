@@ -1,5 +1,7 @@
-// The supervised VAE's invariances (Kim et al.): label accuracy from z_s, and how often the label
-// survives resampling the nuisance latents z_n from the prior.
+// The supervised VAE's invariances (Kim et al.): label accuracy from z_s, how often the label
+// survives resampling the nuisance latents z_n from the prior, and the control: how often it
+// survives resampling z_s instead (keeping z_n). Preservation means something only well above
+// the control; and z_n's active units say whether z_n carries anything at all.
 
 import Autodiff
 import Datasets
@@ -16,6 +18,13 @@ public struct InvarianceMetrics: Codable, Sendable {
     /// Fraction of (image, draw) pairs where the label predicted from the re-encoded μ_s of
     /// decoder([μ_s; z_n]), z_n ~ N(0, I), equals the label predicted from μ_s.
     public var labelPreservation: Double
+    /// The control: the same rate when z_s is drawn from the prior and z_n = μ_n is kept
+    /// (near chance if the label lives in z_s).
+    public var controlPreservation: Double
+    /// Units of μ_n whose variance over the test examples exceeds 0.01, of `nuisanceLatents`.
+    public var nuisanceActiveUnits: Int
+    /// d_n, the nuisance latents.
+    public var nuisanceLatents: Int
     /// Test examples.
     public var testCount: Int
     /// z_n draws per example.
@@ -37,6 +46,13 @@ extension Evaluator {
         }
     }
 
+    /// The classifier's labels of decoded `images`, re-encoded (μ_s of q(z | image)).
+    func relabel(_ images: Tensor, supervised: Int) -> [Int] {
+        let encoded = model.encode(Variable(images), ForwardPass(arena: model.arena, trainable: false)).mean
+            .value
+        return predictions(encoded.slice(alongAxis: 1, start: 0, length: supervised))
+    }
+
     /// Invariant transformations: for each test example, keep z_s = μ_s, draw z_n, decode.
     /// Returns the metrics and, for the first `gridCount` examples, the images `[1 + draws]`
     /// per example (the original's reconstruction first) as decoder means `[n, C, H, W]`.
@@ -52,6 +68,7 @@ extension Evaluator {
         let labels = predictions(mean.slice(alongAxis: 1, start: 0, length: supervised))
         let correct = zip(labels, indices).filter { $0.0 == Int(test.labels[$0.1]) }.count
         var preserved = 0
+        var controlled = 0
         var grid: [Float] = []
         let grids = ImageGrids(model: model, config: config)
         for draw in 0...draws {
@@ -71,15 +88,35 @@ extension Evaluator {
             let images = grids.meanImages(model.decode(Variable(z), pass))
             grid += images.slice(alongAxis: 0, start: 0, length: min(gridCount, indices.count)).scalars
             guard draw > 0 else { continue }
-            let encoded = model.encode(Variable(images), ForwardPass(arena: model.arena, trainable: false))
-                .mean.value
-            let again = predictions(encoded.slice(alongAxis: 1, start: 0, length: supervised))
-            preserved += zip(again, labels).filter { $0.0 == $0.1 }.count
+            preserved += zip(relabel(images, supervised: supervised), labels).filter { $0.0 == $0.1 }.count
+            // The control: the same draw in z_s, z_n = μ_n kept.
+            let control = Tensor(shape: [indices.count, latent]) { out in
+                for row in 0..<indices.count {
+                    for u in 0..<latent {
+                        out[row * latent + u] =
+                            u < supervised ? nuisance[flat: row * latent + u] : mean[flat: row * latent + u]
+                    }
+                }
+            }
+            let controlImages = grids.meanImages(
+                model.decode(Variable(control), ForwardPass(arena: model.arena, trainable: false)))
+            controlled +=
+                zip(relabel(controlImages, supervised: supervised), labels).filter { $0.0 == $0.1 }.count
+        }
+        var active = 0
+        for u in supervised..<latent {
+            let column = indices.indices.map { Double(mean[flat: $0 * latent + u]) }
+            let average = column.reduce(0, +) / Double(max(column.count, 1))
+            let variance =
+                column.map { ($0 - average) * ($0 - average) }.reduce(0, +) / Double(max(column.count - 1, 1))
+            if variance > 0.01 { active += 1 }
         }
         let shown = min(gridCount, indices.count)
         let metrics = InvarianceMetrics(
             testAccuracy: Double(correct) / Double(max(indices.count, 1)),
             labelPreservation: Double(preserved) / Double(max(indices.count * draws, 1)),
+            controlPreservation: Double(controlled) / Double(max(indices.count * draws, 1)),
+            nuisanceActiveUnits: active, nuisanceLatents: latent - supervised,
             testCount: indices.count,
             draws: draws)
         // Reorder draw-major rows into example-major rows: example e, draws 0…draws.

@@ -49,9 +49,11 @@ struct InvariancesCommand: ParsableCommand {
         print(
             String(
                 format:
-                    "test accuracy %.4f (%d examples); label kept by the classifier in %.4f of %d resampled z_n; "
-                    + "grid %@", metrics.testAccuracy, metrics.testCount, metrics.labelPreservation,
-                metrics.testCount * metrics.draws, output))
+                    "test accuracy %.4f (%d examples); label kept by the classifier in %.4f of %d resampled z_n "
+                    + "(control, z_s resampled instead: %.4f); z_n active units %d of %d; grid %@",
+                metrics.testAccuracy, metrics.testCount, metrics.labelPreservation,
+                metrics.testCount * metrics.draws,
+                metrics.controlPreservation, metrics.nuisanceActiveUnits, metrics.nuisanceLatents, output))
         if let json {
             try AtomicFile.writeJSON(metrics, to: json)
         }

@@ -391,7 +391,8 @@ and abs(d['mutual_information_ceiling'] - math.log(64)) < 1e-9 and d['mutual_inf
 check "supervised: invariances" $vaekit invariances --checkpoint "$work/supervised-1/checkpoints/checkpoint-8.h5" --count 32 --draws 4 \
     --output "$work/inv.png" --json "$work/inv.json"
 check "supervised: grid and metrics written" /usr/bin/python3 -c \
-    "import json,sys; from PIL import Image; d=json.load(open('$work/inv.json')); im=Image.open('$work/inv.png'); sys.exit(not (0 <= d['label_preservation'] <= 1 and im.size[0] > 0))"
+    "import json,sys; from PIL import Image; d=json.load(open('$work/inv.json')); im=Image.open('$work/inv.png'); sys.exit(not (0 <= d['label_preservation'] <= 1 and 0 <= d['control_preservation'] <= 1 \
+and d['nuisance_latents'] == 24 and 0 <= d['nuisance_active_units'] <= 24 and im.size[0] > 0))"
 check "jacobian-l1: local MIG and modularity" $vaekit disentanglement --checkpoint "$work/jacobian-l1-1/checkpoints/checkpoint-8.h5" \
     --clusters 2 --samples 300 --json "$work/dis.json"
 refuses "supervised VAE on unlabelled data" "label -1 is outside" $vaekit train --config configs/fashion-mnist-supervised.yaml \
