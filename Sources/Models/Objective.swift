@@ -69,4 +69,16 @@ public enum VAEObjective: Equatable, Sendable {
         case .supervised: return "supervised"
         }
     }
+
+    /// The name under which the objective's own term (`ObjectiveTerms.extra`, per example,
+    /// unweighted) is logged, or nil when it has none: Jacobian-L1's Σ|J|, consistency
+    /// regularization's KL, the supervised VAE's classifier cross-entropy.
+    public var extraTermName: String? {
+        switch self {
+        case .elbo, .hamiltonian: return nil
+        case .jacobianL1: return "jacobian_l1"
+        case .consistency: return "consistency_kl"
+        case .supervised: return "classifier_cross_entropy"
+        }
+    }
 }

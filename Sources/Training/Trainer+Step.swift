@@ -14,12 +14,15 @@ extension Trainer {
         var loss: Double
         var reconstruction: Double
         var kl: Double
+        /// The objective's own term (`VAEObjective.extraTermName`), 0 when it has none.
+        var extra: Double = 0
         /// The rate the optimizer stepped with.
         var learningRate: Float = 0
 
         static func + (a: StepTerms, b: StepTerms) -> StepTerms {
             StepTerms(
-                loss: a.loss + b.loss, reconstruction: a.reconstruction + b.reconstruction, kl: a.kl + b.kl)
+                loss: a.loss + b.loss, reconstruction: a.reconstruction + b.reconstruction, kl: a.kl + b.kl,
+                extra: a.extra + b.extra)
         }
     }
 
@@ -46,9 +49,10 @@ extension Trainer {
         local.learningRate = learningRate
         guard communicator.size > 1 else { return local }
         // Each rank holds its share of the batch mean; the logged loss is the whole batch's.
-        var sums = [local.loss, local.reconstruction, local.kl]
+        var sums = [local.loss, local.reconstruction, local.kl, local.extra]
         try communicator.allReduceSum(&sums)
-        return StepTerms(loss: sums[0], reconstruction: sums[1], kl: sums[2], learningRate: learningRate)
+        return StepTerms(
+            loss: sums[0], reconstruction: sums[1], kl: sums[2], extra: sums[3], learningRate: learningRate)
     }
 
     /// The default reduction: each worker's part of this rank's share in one pass, the workers'
@@ -110,7 +114,8 @@ extension Trainer {
         return StepTerms(
             loss: loss,
             reconstruction: Double(terms.reconstruction.value.sum()) * Double(scale),
-            kl: Double(terms.kl.value.sum()) * Double(scale))
+            kl: Double(terms.kl.value.sum()) * Double(scale),
+            extra: terms.extra.map { Double($0.value.sum()) * Double(scale) } ?? 0)
     }
 
     /// Broadcasts rank 0's parameters, optimizer state and step to every rank.

@@ -195,6 +195,7 @@ public final class Trainer {
         var loss = RunningMean()
         var reconstruction = RunningMean()
         var kl = RunningMean()
+        var extra = RunningMean()
         while state.step < end {
             let indices = state.sampler.batch(permutation, step: state.step % stepsPerEpoch)
             let terms = try trainStep(indices: indices, step: state.step)
@@ -202,6 +203,7 @@ public final class Trainer {
             loss.add(terms.loss)
             reconstruction.add(terms.reconstruction)
             kl.add(terms.kl)
+            extra.add(terms.extra)
             state.step += 1
             onStep?(state.step)
             state.progress.update(
@@ -221,6 +223,7 @@ public final class Trainer {
             "train_steps": Double(loss.count),
             "examples_per_second": rate(since: state.started, steps: state.step - state.firstStep),
         ]
+        if let name = model.objective.extraTermName { record["train_\(name)"] = extra.mean }
         let complete = state.step % stepsPerEpoch == 0
         let completedEpoch = state.step / stepsPerEpoch
         let every = config.training.evaluateEvery

@@ -379,6 +379,17 @@ for variant in hvae consistency supervised jacobian-l1; do
     check "$variant: 2 ranks match 1 rank (≤ 1e-5)" /usr/bin/python3 Tests/cli/compare_checkpoints.py \
         "$work/$variant-1/checkpoints/checkpoint-8.h5" "$work/$variant-2/checkpoints/checkpoint-8.h5" 1e-5
 done
+# Each variant's own term is logged per epoch, the same on 1 and 2 ranks (so a penalty can be seen
+# to be active): Σ|J|, the consistency KL, the classifier's cross-entropy; the plain HVAE has none.
+check "the variants' own terms are logged in metrics.jsonl (1 rank = 2 ranks)" /usr/bin/python3 -c "
+import json, sys
+def last(run): return [json.loads(l) for l in open('$work/' + run + '/metrics.jsonl')][-1]
+ok = True
+for variant, key in [('jacobian-l1', 'train_jacobian_l1'), ('consistency', 'train_consistency_kl'), ('supervised', 'train_classifier_cross_entropy')]:
+    one, two = last(variant + '-1'), last(variant + '-2')
+    ok &= key in one and one[key] > 0 and abs(one[key] - two[key]) <= 1e-3 * abs(one[key])
+ok &= not any(k.startswith('train_') and k not in ('train_loss', 'train_reconstruction', 'train_kl', 'train_steps') for k in last('hvae-1'))
+sys.exit(not ok)"
 check "hvae: IWAE NLL through the flow" $vaekit evaluate --checkpoint "$work/hvae-1/checkpoints/checkpoint-8.h5" --samples 10 --count 16 --json "$work/hvae.json"
 check "hvae: evaluation wrote a finite NLL" /usr/bin/python3 -c \
     "import json,math,sys; sys.exit(not math.isfinite(json.load(open('$work/hvae.json'))['nll']))"
