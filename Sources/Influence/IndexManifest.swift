@@ -12,7 +12,7 @@ import TensorCore
 /// The manifest of a gradient index.
 public struct IndexManifest: Codable, Equatable, Sendable, VersionedJSON {
     /// The format this build writes and reads; another is refused by name.
-    public static var currentFormat: String { format }
+    public static let currentFormat = "vaekit-gradient-index-4"
     /// One shard file.
     public struct Shard: Codable, Equatable, Sendable {
         /// Path relative to the run folder.
@@ -71,8 +71,6 @@ public struct IndexManifest: Codable, Equatable, Sendable, VersionedJSON {
         settings.projectionDimension = projectionDimension
         return settings
     }
-
-    static let format = "vaekit-gradient-index-4"
 
     /// The manifest's path in a run.
     public static func path(_ run: RunDirectory) -> String { "\(run.path)/gradients/manifest.json" }

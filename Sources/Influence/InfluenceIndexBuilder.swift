@@ -134,7 +134,7 @@ public final class InfluenceIndexBuilder {
             }
         }
         let manifest = IndexManifest(
-            format: IndexManifest.format, mode: settings.mode.rawValue, samples: settings.samples,
+            format: IndexManifest.currentFormat, mode: settings.mode.rawValue, samples: settings.samples,
             projectionSeed: settings.projectionSeed, projectionDimension: settings.projectionDimension,
             trainCount: count, worldSize: communicator.size, checkpoints: progress.completed,
             codeVersion: vaekitVersion, storage: settings.storage.rawValue,

@@ -47,7 +47,7 @@ public struct Evaluator {
     /// evaluating its share of them.
     public func negativeELBO(_ set: ImageDataset, count: Int, communicator: any Communicator) throws -> Double
     {
-        let total = count == 0 ? set.count : min(count, set.count)
+        let total = Evaluator.examples(count, of: set)
         let mine = communicator.share(of: total)
         var sums = [negativeELBOSum(set, range: mine)]
         try communicator.allReduceSum(&sums)
@@ -56,7 +56,7 @@ public struct Evaluator {
 
     /// Mean single-sample −ELBO (β = 1) over the first `count` examples (0 = all).
     public func negativeELBO(_ set: ImageDataset, count: Int) -> Double {
-        let total = count == 0 ? set.count : min(count, set.count)
+        let total = Evaluator.examples(count, of: set)
         return negativeELBOSum(set, range: 0..<total) / Double(max(total, 1))
     }
 
@@ -129,13 +129,18 @@ public struct Evaluator {
         return result
     }
 
+    /// The examples an evaluation of `count` examples of `set` covers (0 = all).
+    public static func examples(_ count: Int, of set: ImageDataset) -> Int {
+        count == 0 ? set.count : min(count, set.count)
+    }
+
     /// −ELBO and IWAE −log p̂ over the first `count` examples (0 = all).
     public func evaluate(
         _ set: ImageDataset, count: Int, samples: Int, chunk: Int, progress: ((Int, Int) -> Void)? = nil
     )
         -> EvaluationResult
     {
-        let total = count == 0 ? set.count : min(count, set.count)
+        let total = Evaluator.examples(count, of: set)
         let elbo = negativeELBO(set, count: total)
         var sum: Double = 0
         var start = 0

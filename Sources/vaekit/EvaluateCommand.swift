@@ -75,9 +75,7 @@ struct EvaluateCommand: ParsableCommand {
         }
         let samples = samples ?? config.evaluation.iwaeSamples
         let started = ContinuousClock.now
-        let total =
-            (count ?? config.evaluation.count) == 0
-            ? data.test.count : min(count ?? config.evaluation.count, data.test.count)
+        let total = Evaluator.examples(count ?? config.evaluation.count, of: data.test)
         let display = ProgressDisplay(total: total, label: "IWAE K=\(samples)", unit: "img", enabled: !quiet)
         let result = evaluator.evaluate(
             data.test, count: count ?? config.evaluation.count, samples: samples,
