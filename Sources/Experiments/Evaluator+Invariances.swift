@@ -25,6 +25,12 @@ public struct InvarianceMetrics: Codable, Sendable {
     public var nuisanceActiveUnits: Int
     /// d_n, the nuisance latents.
     public var nuisanceLatents: Int
+    /// Mean over examples and pixels of the standard deviation of the decoder mean across the z_n
+    /// draws: how much resampling z_n changes the image (0 when the decoder ignores z_n).
+    public var nuisancePixelDiversity: Double
+    /// Whether decoded images were binarized (a Bernoulli draw per pixel, as the training data)
+    /// before being re-encoded; false for models trained on intensities.
+    public var reencodedBinarized: Bool
     /// Test examples.
     public var testCount: Int
     /// z_n draws per example.
@@ -46,9 +52,18 @@ extension Evaluator {
         }
     }
 
-    /// The classifier's labels of decoded `images`, re-encoded (μ_s of q(z | image)).
-    func relabel(_ images: Tensor, supervised: Int) -> [Int] {
-        let encoded = model.encode(Variable(images), ForwardPass(arena: model.arena, trainable: false)).mean
+    /// The classifier's labels of decoded `images` `[B, C, H, W]`, re-encoded (μ_s of q(z | image));
+    /// binarized first with the draws `binarize` (step = the z_n draw) when the model was trained
+    /// on binarized data, so that the encoder reads inputs like those it was trained on.
+    func relabel(_ images: Tensor, supervised: Int, binarize: Draws?, indices: [Int]) -> [Int] {
+        var input = images
+        if let binarize {
+            let uniform = binarize.uniform(indices, count: model.pixelCount)
+            input = Tensor(shape: images.shape) { out in
+                for i in 0..<images.count { out[i] = uniform[flat: i] < images[flat: i] ? 1 : 0 }
+            }
+        }
+        let encoded = model.encode(Variable(input), ForwardPass(arena: model.arena, trainable: false)).mean
             .value
         return predictions(encoded.slice(alongAxis: 1, start: 0, length: supervised))
     }
@@ -71,6 +86,15 @@ extension Evaluator {
         var controlled = 0
         var grid: [Float] = []
         let grids = ImageGrids(model: model, config: config)
+        let binarized = config.data.binarization != .none
+        let binarize = { (draw: Int, role: String) -> Draws? in
+            binarized
+                ? Draws(
+                    seed: config.seed, .invarianceBinarization, step: UInt64(draw),
+                    split: DrawSplit("\(test.drawSplit.name):\(role)")) : nil
+        }
+        // Σ and Σ² over the z_n draws of every decoded pixel, for the diversity.
+        var (sum, sumOfSquares) = ([Double](), [Double]())
         for draw in 0...draws {
             // Draw 0 keeps μ_n (the reconstruction); later draws replace z_n by prior samples.
             let nuisance = Draws(seed: config.seed, .invariances, step: UInt64(draw), split: test.drawSplit)
@@ -88,7 +112,21 @@ extension Evaluator {
             let images = grids.meanImages(model.decode(Variable(z), pass))
             grid += images.slice(alongAxis: 0, start: 0, length: min(gridCount, indices.count)).scalars
             guard draw > 0 else { continue }
-            preserved += zip(relabel(images, supervised: supervised), labels).filter { $0.0 == $0.1 }.count
+            if sum.isEmpty {
+                sum = [Double](repeating: 0, count: images.count)
+                sumOfSquares = sum
+            }
+            for i in 0..<images.count {
+                let value = Double(images[flat: i])
+                sum[i] += value
+                sumOfSquares[i] += value * value
+            }
+            preserved +=
+                zip(
+                    relabel(
+                        images, supervised: supervised, binarize: binarize(draw, "kept"), indices: indices),
+                    labels
+                ).filter { $0.0 == $0.1 }.count
             // The control: the same draw in z_s, z_n = μ_n kept.
             let control = Tensor(shape: [indices.count, latent]) { out in
                 for row in 0..<indices.count {
@@ -101,7 +139,12 @@ extension Evaluator {
             let controlImages = grids.meanImages(
                 model.decode(Variable(control), ForwardPass(arena: model.arena, trainable: false)))
             controlled +=
-                zip(relabel(controlImages, supervised: supervised), labels).filter { $0.0 == $0.1 }.count
+                zip(
+                    relabel(
+                        controlImages, supervised: supervised, binarize: binarize(draw, "control"),
+                        indices: indices),
+                    labels
+                ).filter { $0.0 == $0.1 }.count
         }
         var active = 0
         for u in supervised..<latent {
@@ -111,12 +154,22 @@ extension Evaluator {
                 column.map { ($0 - average) * ($0 - average) }.reduce(0, +) / Double(max(column.count - 1, 1))
             if variance > 0.01 { active += 1 }
         }
+        var deviation = 0.0
+        if draws > 1 {
+            for i in 0..<sum.count {
+                let average = sum[i] / Double(draws)
+                let variance = (sumOfSquares[i] - Double(draws) * average * average) / Double(draws - 1)
+                deviation += max(variance, 0).squareRoot()
+            }
+            deviation /= Double(max(sum.count, 1))
+        }
         let shown = min(gridCount, indices.count)
         let metrics = InvarianceMetrics(
             testAccuracy: Double(correct) / Double(max(indices.count, 1)),
             labelPreservation: Double(preserved) / Double(max(indices.count * draws, 1)),
             controlPreservation: Double(controlled) / Double(max(indices.count * draws, 1)),
             nuisanceActiveUnits: active, nuisanceLatents: latent - supervised,
+            nuisancePixelDiversity: deviation, reencodedBinarized: binarized,
             testCount: indices.count,
             draws: draws)
         // Reorder draw-major rows into example-major rows: example e, draws 0…draws.

@@ -166,10 +166,22 @@ extension VAE {
     }
 
     /// Jacobian-L1 (Rhodes & Lee 2021, as the official code): at the detached latents `z: [B, Z]`,
-    /// the forward-difference Jacobian J_j = (g(z + h e_j) − g(z)) / h of the decoder mean g,
-    /// one decoder pass over the (Z+1)·B stacked latents; returns Σ_{j,pixels} |J| per example,
-    /// `[B]`. Its gradient reaches the decoder only (z is a constant here).
+    /// Σ_{j,pixels} |J| per example, `[B]`, J the forward-difference Jacobian of the decoder mean
+    /// (`decoderJacobian`). Its gradient reaches the decoder only (z is a constant here).
     public func jacobianL1(at z: Tensor, differenceStep: Float, _ pass: ForwardPass) -> Variable {
+        decoderJacobian(at: z, differenceStep: differenceStep, pass).abs().sum(alongAxes: [0, 2])
+    }
+
+    /// The decoder mean's Jacobian at `z: [B, Z]` without gradients, `[Z, B, D]` (studies of its
+    /// sparsity and locality).
+    public func decoderJacobian(at z: Tensor, differenceStep: Float) -> Tensor {
+        decoderJacobian(at: z, differenceStep: differenceStep, ForwardPass(arena: arena, trainable: false))
+            .value
+    }
+
+    /// J_j = (g(z + h e_j) − g(z)) / h of the decoder mean g, `[Z, B, D]`: one decoder pass over
+    /// the (Z+1)·B stacked latents.
+    func decoderJacobian(at z: Tensor, differenceStep: Float, _ pass: ForwardPass) -> Variable {
         let (batch, latent) = (z.shape[0], z.shape[1])
         // Rows j·B + b hold z_b + h e_j for j < Z; rows Z·B + b hold z_b.
         let stacked = Tensor(shape: [(latent + 1) * batch, latent]) { out in
@@ -188,8 +200,7 @@ extension VAE {
             .reshaped(to: [latent, batch, pixelCount])
         let center = means.slice(alongAxis: 0, start: latent * batch, length: batch)
             .reshaped(to: [1, batch, pixelCount])
-        let jacobian = (shifted - center) * (1 / differenceStep)
-        return jacobian.abs().sum(alongAxes: [0, 2])
+        return (shifted - center) * (1 / differenceStep)
     }
 }
 

@@ -62,6 +62,9 @@ public enum RandomPurpose: UInt64, CaseIterable, Sendable {
     case digitImages = 26
     /// Bootstrap resamples of OOD metrics; the index is the resample, the split `<method>:<set>`.
     case bootstrap = 27
+    /// Bernoulli draws binarizing decoded images before the supervised VAE's classifier re-reads
+    /// them; the step is the z_n draw, the index the example.
+    case invarianceBinarization = 28
 }
 
 /// The data split or role a draw belongs to: the same example index in two splits (train image

@@ -1,9 +1,14 @@
-// `vaekit experiment …`: research experiments that are not a run of the training system.
+// `vaekit experiment …`: multi-seed studies of the variants and the papers' synthetic experiments.
 
 import ArgumentParser
 
 struct ExperimentCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "experiment", abstract: "The seed papers' synthetic experiments.",
-        subcommands: [HVAEGaussianCommand.self, DatamodelingCommand.self, SelfInfluenceCommand.self])
+        commandName: "experiment",
+        abstract: "Studies over settings and seeds, and the seed papers' synthetic experiments.",
+        subcommands: [
+            StudyCommand.self, JacobianL1StudyCommand.self, ConsistencyStudyCommand.self,
+            HamiltonianStudyCommand.self, SupervisedStudyCommand.self, HVAEGaussianCommand.self,
+            DatamodelingCommand.self, SelfInfluenceCommand.self,
+        ])
 }
