@@ -129,6 +129,9 @@ let package = Package(
                 "Datasets", "Models", "NN", "Runs", "Storage", "TensorCore", "Training", "VAEKitTestSupport",
             ]),
         .testTarget(
+            name: "ExperimentsTests",
+            dependencies: ["Datasets", "Experiments", "Runs", "Storage", "TensorCore", "VAEKitTestSupport"]),
+        .testTarget(
             name: "InfluenceTests",
             dependencies: [
                 "Autodiff", "Cluster", "Datasets", "Influence", "Models", "NN", "Runs", "Storage",

@@ -108,3 +108,10 @@ public func printError(_ text: String) {
     let bytes = Array((text + "\n").utf8)
     bytes.withUnsafeBytes { _ = write(STDERR_FILENO, $0.baseAddress, $0.count) }
 }
+
+/// Writes `text` and a newline to standard output at once (a job's log file shows it while the
+/// job runs; `print` holds it in a buffer when the output is not a terminal).
+public func printNow(_ text: String) {
+    let bytes = Array((text + "\n").utf8)
+    bytes.withUnsafeBytes { _ = write(STDOUT_FILENO, $0.baseAddress, $0.count) }
+}

@@ -67,7 +67,10 @@ enum StudentT {
     /// P(T > t) for t ≥ 0: ½ I_{ν/(ν+t²)}(ν/2, ½).
     static func upperTail(_ t: Double, degreesOfFreedom nu: Double) -> Double {
         guard t.isFinite else { return t > 0 ? 0 : 1 }
-        let tail = 0.5 * regularizedIncompleteBeta(nu / 2, 0.5, x: nu / (nu + t * t))
+        // x and 1 − x computed separately: 1 − x is t²/(ν+t²), which a subtraction would round away.
+        let tail =
+            0.5
+            * regularizedIncompleteBeta(nu / 2, 0.5, x: nu / (nu + t * t), complement: t * t / (nu + t * t))
         return t >= 0 ? tail : 1 - tail
     }
 
@@ -90,14 +93,15 @@ enum StudentT {
     }
 
     /// I_x(a, b) by the continued fraction (modified Lentz), using the symmetry
-    /// I_x(a, b) = 1 − I_{1−x}(b, a) where the fraction converges slowly.
-    static func regularizedIncompleteBeta(_ a: Double, _ b: Double, x: Double) -> Double {
+    /// I_x(a, b) = 1 − I_{1−x}(b, a) where the fraction converges slowly; `complement` is 1 − x.
+    static func regularizedIncompleteBeta(_ a: Double, _ b: Double, x: Double, complement y: Double) -> Double
+    {
         if x <= 0 { return 0 }
-        if x >= 1 { return 1 }
+        if y <= 0 { return 1 }
         let logBeta = lgamma(a + b) - lgamma(a) - lgamma(b)
-        let logFront = logBeta + a * log(x) + b * log(1 - x)
+        let logFront = logBeta + a * log(x) + b * log(y)
         if x > (a + 1) / (a + b + 2) {
-            return 1 - exp(logFront) * continuedFraction(b, a, x: 1 - x) / b
+            return 1 - exp(logFront) * continuedFraction(b, a, x: y) / b
         }
         return exp(logFront) * continuedFraction(a, b, x: x) / a
     }

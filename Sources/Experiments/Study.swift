@@ -107,8 +107,8 @@ public struct Study {
     public var command = ""
     /// Show each run's training progress.
     public var showsProgress = true
-    /// One line per event (rank 0 only).
-    public var log: (String) -> Void = { print($0) }
+    /// One line per event (rank 0 only), written at once so that a job's log file shows progress.
+    public var log: (String) -> Void = { printNow($0) }
 
     /// A study of `settings` × `seeds` writing into `folder`.
     public init(

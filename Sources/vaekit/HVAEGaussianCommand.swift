@@ -11,15 +11,6 @@ import Storage
 import Synchronization
 import TensorCore
 
-/// Mean and sample standard deviation.
-func meanAndDeviation(_ values: [Double]) -> (mean: Double, deviation: Double) {
-    guard !values.isEmpty else { return (.nan, .nan) }
-    let mean = values.reduce(0, +) / Double(values.count)
-    guard values.count > 1 else { return (mean, 0) }
-    let variance = values.map { ($0 - mean) * ($0 - mean) }.reduce(0, +) / Double(values.count - 1)
-    return (mean, variance.squareRoot())
-}
-
 struct HVAEGaussianCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "hvae-gaussian",
@@ -37,6 +28,11 @@ struct HVAEGaussianCommand: ParsableCommand {
 
     @Option(help: "RMSProp learning rate (the paper: 0.001).")
     var learningRate: Float = 1e-3
+
+    @Option(
+        help:
+            "Comma-separated methods: vb, hvae-1, hvae-1-tempered, hvae-10, hvae-10-tempered (default: all).")
+    var methods = "vb,hvae-1,hvae-1-tempered,hvae-10,hvae-10-tempered"
 
     @Option(help: "Worker threads (fits run in parallel).")
     var workers = 2
@@ -59,11 +55,20 @@ struct HVAEGaussianCommand: ParsableCommand {
         }
         setBLASThreadCount(1)
         elementwiseThreadCount = 1
-        let methods: [GaussianMethod] = [
-            .variationalBayes, .hamiltonian(steps: 1, tempered: false),
-            .hamiltonian(steps: 1, tempered: true),
-            .hamiltonian(steps: 10, tempered: false), .hamiltonian(steps: 10, tempered: true),
+        let named: [String: GaussianMethod] = [
+            "vb": .variationalBayes, "hvae-1": .hamiltonian(steps: 1, tempered: false),
+            "hvae-1-tempered": .hamiltonian(steps: 1, tempered: true),
+            "hvae-10": .hamiltonian(steps: 10, tempered: false),
+            "hvae-10-tempered": .hamiltonian(steps: 10, tempered: true),
         ]
+        let methods = try self.methods.split(separator: ",").map { word -> GaussianMethod in
+            guard let method = named[word.trimmingCharacters(in: .whitespaces)] else {
+                throw ValidationError(
+                    "--methods \(self.methods): '\(word)' is not one of \(named.keys.sorted().joined(separator: ", "))"
+                )
+            }
+            return method
+        }
         struct Job: Sendable {
             var dimension: Int
             var repetition: Int
@@ -107,9 +112,10 @@ struct HVAEGaussianCommand: ParsableCommand {
                 let runs = zip(jobs, results).filter { $0.0.dimension == d && $0.0.method == method }
                     .compactMap(\.1)
                 let good = runs.filter { !$0.diverged }
-                let total = meanAndDeviation(good.map { $0.deltaError + $0.sigmaError })
-                let sigmaOnly = meanAndDeviation(good.map(\.sigmaError))
-                var cell = String(format: "%.3g ± %.2g [%.2g]", total.mean, total.deviation, sigmaOnly.mean)
+                let total = SampleSummary(good.map { $0.deltaError + $0.sigmaError })
+                let sigmaOnly = SampleSummary(good.map(\.sigmaError))
+                var cell = String(
+                    format: "%.3g ± %.2g [%.2g]", total.mean, total.standardDeviation, sigmaOnly.mean)
                 if good.count < runs.count { cell += " (\(runs.count - good.count) NaN)" }
                 line += cell.padding(toLength: 30, withPad: " ", startingAt: 0)
                 for run in runs {

@@ -50,10 +50,12 @@ struct InvariancesCommand: ParsableCommand {
             String(
                 format:
                     "test accuracy %.4f (%d examples); label kept by the classifier in %.4f of %d resampled z_n "
-                    + "(control, z_s resampled instead: %.4f); z_n active units %d of %d; grid %@",
+                    + "(control, z_s resampled instead: %.4f; re-encoded %@); z_n active units %d of %d, "
+                    + "pixel s.d. across z_n draws %.4f; grid %@",
                 metrics.testAccuracy, metrics.testCount, metrics.labelPreservation,
                 metrics.testCount * metrics.draws,
-                metrics.controlPreservation, metrics.nuisanceActiveUnits, metrics.nuisanceLatents, output))
+                metrics.controlPreservation, metrics.reencodedBinarized ? "binarized" : "as intensities",
+                metrics.nuisanceActiveUnits, metrics.nuisanceLatents, metrics.nuisancePixelDiversity, output))
         if let json {
             try AtomicFile.writeJSON(metrics, to: json)
         }

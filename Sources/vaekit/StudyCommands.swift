@@ -54,22 +54,22 @@ struct StudyOptions: ParsableArguments {
         try withRanks(blasThreads: .byCommand) { communicator in
             study.command = commandText(CommandLine.arguments, ranks: communicator.size)
             if communicator.isCoordinator {
-                print(
+                printNow(
                     "vaekit experiment \(name) on \(communicator.size) rank(s), OpenBLAS \(blasCoreName): "
                         + "\(settings.count) settings × \(study.seeds.count) seeds, folder \(study.folder)")
             }
             let result = try study.run(communicator: communicator)
-            if communicator.isCoordinator { print(result.table(), terminator: "") }
+            if communicator.isCoordinator { printNow(String(result.table().dropLast())) }
         }
     }
 }
 
-/// A comma-separated list of numbers, each checked by `valid`.
-func numberList(_ text: String, flag: String, _ valid: (Double) -> Bool = { $0.isFinite }) throws -> [String]
+/// A comma-separated list of numbers, each checked by `valid` (`expected` says what it accepts).
+func numberList(_ text: String, flag: String, expected: String, _ valid: (Double) -> Bool) throws -> [String]
 {
     let items = text.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
-    guard !items.isEmpty, items.allSatisfy({ Double($0).map(valid) ?? false }) else {
-        throw ValidationError("\(flag) \(text): expected comma-separated numbers")
+    guard !items.isEmpty, items.allSatisfy({ Double($0).map { $0.isFinite && valid($0) } ?? false }) else {
+        throw ValidationError("\(flag) \(text): expected comma-separated \(expected)")
     }
     return items
 }
@@ -144,7 +144,7 @@ struct JacobianL1StudyCommand: ParsableCommand {
     @OptionGroup var options: StudyOptions
 
     func run() throws {
-        let settings = try numberList(gammas, flag: "--gammas") { $0 >= 0 }.map {
+        let settings = try numberList(gammas, flag: "--gammas", expected: "numbers ≥ 0") { $0 >= 0 }.map {
             StudySetting("gamma-\($0)", ["objective.jacobian_gamma=\($0)"])
         }
         guard jacobianCount >= 1, clusterSamples >= 2 else {
@@ -182,7 +182,7 @@ struct ConsistencyStudyCommand: ParsableCommand {
     @OptionGroup var options: StudyOptions
 
     func run() throws {
-        var settings = try numberList(lambdas, flag: "--lambdas") { $0 >= 0 }.map {
+        var settings = try numberList(lambdas, flag: "--lambdas", expected: "numbers ≥ 0") { $0 >= 0 }.map {
             StudySetting("lambda-\($0)", ["objective.consistency_weight=\($0)"])
         }
         if vae { settings.append(StudySetting("vae", ["objective.kind=elbo"])) }
@@ -208,7 +208,9 @@ struct HamiltonianStudyCommand: ParsableCommand {
     @OptionGroup var options: StudyOptions
 
     func run() throws {
-        let steps = try numberList(leapfrogSteps, flag: "--leapfrog-steps") { $0 >= 1 && $0 == $0.rounded() }
+        let steps = try numberList(leapfrogSteps, flag: "--leapfrog-steps", expected: "whole numbers ≥ 1") {
+            $0 >= 1 && $0 == $0.rounded()
+        }
         let schedules = tempering.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
         guard !schedules.isEmpty, schedules.allSatisfy(["none", "fixed", "free"].contains) else {
             throw ValidationError("--tempering \(tempering): expected some of none, fixed, free")
@@ -247,7 +249,9 @@ struct SupervisedStudyCommand: ParsableCommand {
     @OptionGroup var options: StudyOptions
 
     func run() throws {
-        let settings = try numberList(classifierWeights, flag: "--classifier-weights") { $0 >= 0 }.map {
+        let settings = try numberList(
+            classifierWeights, flag: "--classifier-weights", expected: "numbers ≥ 0"
+        ) { $0 >= 0 }.map {
             StudySetting("alpha-\($0)", ["objective.classifier_weight=\($0)"])
         }
         guard count >= 1, draws >= 2 else { throw ValidationError("--count ≥ 1 and --draws ≥ 2") }

@@ -406,6 +406,53 @@ check "supervised: grid and metrics written" /usr/bin/python3 -c \
 and d['nuisance_latents'] == 24 and 0 <= d['nuisance_active_units'] <= 24 and im.size[0] > 0))"
 check "jacobian-l1: local MIG and modularity" $vaekit disentanglement --checkpoint "$work/jacobian-l1-1/checkpoints/checkpoint-8.h5" \
     --clusters 2 --samples 300 --json "$work/dis.json"
+# The studies (`vaekit experiment <study>`): settings × seeds trained and measured on 1, 2 and 4
+# ranks to the same values, a second call reusing measured runs, the summary with Welch's column.
+study_args=(--set data.train="$work/fmnist/train.h5" --set data.test="$work/fmnist/test.h5" --set data.train_limit=256
+    --set data.test_limit=64 --set training.epochs=1 --set training.batch_size=64 --set training.checkpoint_every=0
+    --set training.evaluation_count=64 --set training.workers=1 --set training.optimizer=sgd --set training.momentum=0.9
+    --set training.learning_rate=0.003 --seeds 2 --nll-samples 10 --nll-count 32 --quiet)
+check "experiment consistency: a λ study on 1 rank" $vaekit experiment consistency --lambdas 0,1 --no-vae "${study_args[@]}" \
+    --folder "$work/study-1"
+for ranks in 2 4; do
+    check "experiment consistency: the same study on $ranks ranks" "${mpirun[@]}" -np $ranks $vaekit experiment consistency \
+        --lambdas 0,1 --no-vae "${study_args[@]}" --folder "$work/study-$ranks"
+    check "… $ranks ranks measure what 1 rank does (every value ≤ 1e-3 relative)" /usr/bin/python3 -c "
+import json, sys
+one, many = (json.load(open('$work/study-' + r + '/study.json')) for r in ('1', '$ranks'))
+cells = lambda s: {(q['name'], c['setting']): c['values'] for q in s['quantities'] for c in q['cells']}
+a, b = cells(one), cells(many)
+ok = a.keys() == b.keys() and len(a) >= 10 and all(len(v) == 2 for v in a.values())
+ok &= all(abs(x - y) <= 1e-3 * max(1, abs(x)) for k in a for x, y in zip(a[k], b[k]) if x == x)
+ok &= one['format'] == 'vaekit-study-1' and one['settings'][0]['name'] == 'lambda-0'
+sys.exit(not ok)"
+done
+check "… the summary tests λ = 1 against λ = 0 (Welch's t, df, p)" /usr/bin/python3 -c "
+import json, sys
+s = json.load(open('$work/study-1/study.json'))
+nll = next(q for q in s['quantities'] if q['name'] == 'nll')['cells']
+w = nll[1]['welch']
+sys.exit(not (nll[0].get('welch') is None and w['degrees_of_freedom'] > 0 and 0 <= w['p'] <= 1
+    and abs(w['difference'] - (nll[1]['summary']['mean'] - nll[0]['summary']['mean'])) < 1e-9))"
+check "… study.txt starts with the command and holds the table" bash -c \
+    "head -1 '$work/study-1/study.txt' | grep -q 'vaekit experiment consistency' && grep -q '^nll ' '$work/study-1/study.txt'"
+check "… a second call reuses all 4 measured runs" bash -c \
+    "[ \$($vaekit experiment consistency --lambdas 0,1 --no-vae ${study_args[*]} --folder '$work/study-1' | grep -c 'measured before') = 4 ]"
+check "experiment jacobian-l1: Σ|J|, sparsity, locality and local MIG per γ" $vaekit experiment jacobian-l1 --gammas 0,0.1 \
+    --seeds 2 --cluster-samples 50 --jacobian-count 4 --set data.train="$work/dots/train.h5" --set data.test="$work/dots/test.h5" \
+    --set training.epochs=1 --set training.learning_rate=0.0001 --set training.workers=1 --quiet --folder "$work/study-jl"
+check "… its quantities" /usr/bin/python3 -c "
+import json, sys
+names = {q['name'] for q in json.load(open('$work/study-jl/study.json'))['quantities']}
+sys.exit(not {'jacobian_l1', 'jacobian_mass_fraction_90', 'jacobian_pixel_spread', 'local_mig_0.1', 'train_jacobian_l1'} <= names)"
+refuses "experiment study: a malformed --setting" "expected NAME:key=value" $vaekit experiment study \
+    --config configs/fashion-mnist-mlp.yaml --setting nocolon
+refuses "experiment study: an unknown measure" "'speed' is not one of" $vaekit experiment study \
+    --config configs/fashion-mnist-mlp.yaml --setting a:training.beta=1 --measure speed
+refuses "experiment study: a repeated setting" "must not repeat" $vaekit experiment study \
+    --config configs/fashion-mnist-mlp.yaml --setting a:training.beta=1 --setting a:training.beta=2 --folder "$work/bad-study"
+refuses "experiment hvae: an unknown tempering" "expected some of none, fixed, free" $vaekit experiment hvae --tempering warm
+refuses "experiment consistency: a negative λ" "expected comma-separated numbers ≥ 0" $vaekit experiment consistency --lambdas 0,-1
 refuses "supervised VAE on unlabelled data" "label -1 is outside" $vaekit train --config configs/fashion-mnist-supervised.yaml \
     --set data.train="$work/dots/train.h5" --set data.test="$work/dots/test.h5" --set model.latent=10 --run "$work/bad-sup" --quiet
 refuses "invariances of a model without z_s" "not a supervised VAE" $vaekit invariances --checkpoint "$work/hvae-1/checkpoints/checkpoint-8.h5"
