@@ -28,7 +28,10 @@ public struct SampleSummary: Codable, Sendable, Equatable {
             return
         }
         let mean = self.mean
-        let variance = values.map { ($0 - mean) * ($0 - mean) }.reduce(0, +) / Double(values.count - 1)
+        // Equal values have no spread (their computed mean may differ from them in the last bit).
+        let variance =
+            values.allSatisfy { $0 == values[0] }
+            ? 0 : values.map { ($0 - mean) * ($0 - mean) }.reduce(0, +) / Double(values.count - 1)
         standardDeviation = variance.squareRoot()
         interval95 =
             StudentT.quantile(0.975, degreesOfFreedom: Double(values.count - 1)) * standardDeviation

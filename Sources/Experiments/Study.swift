@@ -129,7 +129,8 @@ public struct Study {
     }
 
     /// Trains and measures every (setting, seed) not measured yet, then summarizes all of them;
-    /// the summary is returned on every rank and written by rank 0.
+    /// rank 0 writes the summary and returns it whole (the other ranks' summaries lack the runs
+    /// measured before, whose files only rank 0 reads).
     @discardableResult
     public func run(communicator: any Communicator = LocalCommunicator()) throws -> StudyResult {
         try validate()

@@ -36,6 +36,9 @@ import Testing
         #expect(abs((summary.interval95 ?? 0) - 3.7945830335967594) < 1e-9)
         #expect(SampleSummary([5]).interval95 == nil)
         #expect(SampleSummary([5]).standardDeviation == 0)
+        // Equal values: no spread and no test, even where their mean rounds.
+        let equal = SampleSummary([7.600902459542082, 7.600902459542082, 7.600902459542082])
+        #expect(equal.standardDeviation == 0 && equal.interval95 == 0)
     }
 
     @Test func welchMatchesSciPy() throws {
