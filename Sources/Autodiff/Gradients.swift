@@ -18,11 +18,16 @@ import TensorCore
 ///   - onFinal: called with a target's index and gradient as soon as no node left to visit can
 ///     add to it (for a network's parameters: last layers first), so that a caller can start
 ///     using gradients while the rest of the backward pass runs; every target exactly once.
+///   - releasingGraph: drop each node's value, inputs and VJP as soon as its cotangent has been
+///     pulled back (not with `createGraph`; targets and `output` are kept): the graph cannot be
+///     differentiated again, and intermediate values read afterwards are empty. A training step
+///     uses it to hold less memory at once.
 /// - Returns: one gradient per target, with the target's shape (zeros when unreached).
 public func gradients(
     of output: Variable, wrt targets: [Variable], seed: Tensor? = nil, createGraph: Bool = false,
-    onFinal: ((Int, Variable) -> Void)? = nil
+    releasingGraph: Bool = false, onFinal: ((Int, Variable) -> Void)? = nil
 ) -> [Variable] {
+    let releasing = releasingGraph && !createGraph
     let targetIDs = Set(targets.map { ObjectIdentifier($0) })
     let order = relevantNodes(below: output, reaching: targetIDs)
     // For `onFinal`: how many nodes still to visit consume each target.
@@ -60,8 +65,12 @@ public func gradients(
         }
     }
     for node in order.nodes.reversed() {
-        defer { visited(node) }
         let id = ObjectIdentifier(node)
+        defer {
+            visited(node)
+            // Every consumer of `node` came before it in this order: nothing needs it now.
+            if releasing && node !== output && !targetIDs.contains(id) { node.release() }
+        }
         guard let pullback = node.pullback, let cotangent = cotangents[id] else { continue }
         if !targetIDs.contains(id) { cotangents[id] = nil }
         let needed = node.inputs.map { order.relevant.contains(ObjectIdentifier($0)) }

@@ -19,15 +19,15 @@ public typealias Pullback = (
 
 /// A tensor value in a differentiable computation.
 public final class Variable {
-    /// The value.
-    public let value: Tensor
+    /// The value (empty once a releasing backward pass has passed this node).
+    public private(set) var value: Tensor
     /// True when gradients can flow to this variable (a leaf marked trainable, or an op with
     /// such an input).
     public let requiresGradient: Bool
     /// The op's inputs (empty for leaves and constants; emptied by `deinit`).
     private(set) var inputs: [Variable]
     /// The op's VJP (`nil` for leaves and constants).
-    let pullback: Pullback?
+    private(set) var pullback: Pullback?
     /// The op's name, for error messages.
     public let operation: String
 
@@ -46,6 +46,15 @@ public final class Variable {
         self.inputs = inputs
         self.pullback = pullback
         self.operation = operation
+    }
+
+    /// Drops this node's value, inputs and VJP (and what the VJP captured): a backward pass that
+    /// has pulled this node's cotangent back needs none of them again, and a training step's peak
+    /// memory falls when each layer's activations go as soon as the backward pass is below it.
+    func release() {
+        value = Tensor(shape: [0], scalars: [])
+        inputs = []
+        pullback = nil
     }
 
     /// Releases the graph above this node iteratively: a chain of 10⁵ ops would overflow the

@@ -92,7 +92,7 @@ public final class ForwardPass {
     /// them while the backward pass goes on.
     public func backward(
         _ loss: Variable, seed: Tensor? = nil, into destination: TensorStorage? = nil,
-        onParameter: ((Int) -> Void)? = nil
+        onParameter: ((Int) -> Void)? = nil, releasingGraph: Bool = false
     ) -> [GradientFactor] {
         let target = destination ?? arena.gradients
         precondition(
@@ -108,7 +108,7 @@ public final class ForwardPass {
         }
         let count = parameters.count
         let all = gradients(
-            of: loss, wrt: parameters + captured, seed: seed,
+            of: loss, wrt: parameters + captured, seed: seed, releasingGraph: releasingGraph,
             onFinal: onParameter.map { notify in
                 { index, gradient in
                     guard index < count else { return }

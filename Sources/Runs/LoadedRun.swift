@@ -8,6 +8,7 @@ import Foundation
 import Models
 import NN
 import Storage
+import TensorCore
 
 /// Which checkpoint's parameters an opened run holds.
 public enum CheckpointChoice: Sendable, Equatable {
@@ -48,7 +49,13 @@ public final class LoadedRun {
         self.directory = directory
         self.communicator = communicator
         CollectiveTimeout.set(Double(config.training.collectiveTimeoutSeconds))
-        self.data = try data ?? RunData.load(config)
+        if let data {
+            self.data = data
+        } else {
+            self.data = try RunData.load(config)
+            // The files' read buffers and the unpadded copies are gone: give their memory back.
+            releaseFreeHeapMemory()
+        }
     }
 
     /// Opens the run folder `directory` with its resolved `config.yaml` (adjusted by `overrides`)

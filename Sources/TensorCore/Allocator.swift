@@ -13,3 +13,11 @@ import CMalloc
 public func configureAllocatorForTensors() {
     _ = vaekit_keep_large_blocks_on_heap(0, 1 << 30)
 }
+
+/// Returns memory freed on the heap to the system. With the trim threshold above, memory freed
+/// once stays resident; call this after a phase whose temporaries will not recur (loading and
+/// padding the datasets), so that they do not count in the peak of the work that follows — the
+/// worker threads allocate from their own arenas and could not reuse it anyway.
+public func releaseFreeHeapMemory() {
+    _ = vaekit_release_free_heap()
+}

@@ -108,14 +108,17 @@ extension Trainer {
         let terms = model.objectiveTerms(batch, beta: config.training.beta, pass)
         let perExample = terms.loss
         let loss = Double(perExample.value.sum()) * Double(scale)
-        onLoss?(loss)
-        pass.backward(
-            perExample.sum() * scale, into: destination ?? workerGradients[worker], onParameter: onParameter)
-        return StepTerms(
+        // Read before the backward pass, which releases the graph's values as it goes.
+        let stepTerms = StepTerms(
             loss: loss,
             reconstruction: Double(terms.reconstruction.value.sum()) * Double(scale),
             kl: Double(terms.kl.value.sum()) * Double(scale),
             extra: terms.extra.map { Double($0.value.sum()) * Double(scale) } ?? 0)
+        onLoss?(loss)
+        pass.backward(
+            perExample.sum() * scale, into: destination ?? workerGradients[worker], onParameter: onParameter,
+            releasingGraph: true)
+        return stepTerms
     }
 
     /// Broadcasts rank 0's parameters, optimizer state and step to every rank.
