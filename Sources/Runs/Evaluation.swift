@@ -35,7 +35,7 @@ public struct Evaluator {
     /// The config (data handling, seed, β).
     public var config: RunConfig
     /// Examples per batch.
-    public var batchSize = 250
+    public var batchSize = 64
 
     /// An evaluator.
     public init(model: VAE, config: RunConfig) {
