@@ -121,6 +121,17 @@ public struct StudyResult: Codable, Sendable, VersionedJSON {
                 lines.append(line)
             }
         }
+        lines.append("")
+        lines.append("per seed (\(seeds.map(String.init).joined(separator: ", "))):")
+        for quantity in quantities {
+            for (index, cell) in quantity.cells.enumerated() {
+                lines.append(
+                    (index == 0 ? quantity.name : "").padding(
+                        toLength: nameWidth, withPad: " ", startingAt: 0)
+                        + cell.setting.padding(toLength: width + 2, withPad: " ", startingAt: 0)
+                        + cell.values.map(number).joined(separator: "  "))
+            }
+        }
         return lines.joined(separator: "\n") + "\n"
     }
 

@@ -86,6 +86,7 @@ import VAEKitTestSupport
         let table = try String(contentsOfFile: "\(study.folder)/study.txt", encoding: .utf8)
         #expect(table.hasPrefix("vaekit experiment study (test)\n"))
         #expect(table.contains("nll") && table.contains("beta-3"))
+        #expect(table.contains("per seed (1, 2):"))
     }
 
     @Test func aSecondCallReusesMeasuredRunsAndResumesUnfinishedOnes() throws {
