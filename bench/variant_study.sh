@@ -5,7 +5,7 @@
 #                                         representation metrics and IWAE NLL (K = 1000, 1,000 test images)
 #   bench/variant_study.sh jacobian-l1    γ ∈ {0, 0.1}, 5 seeds, configs/three-dots-jacobian-l1.yaml as it is;
 #                                         local MIG / modularity, the decoder Jacobian's Σ|J|, sparsity, locality
-#   bench/variant_study.sh jacobian-l1-paper-lr   the same at the paper's learning rate (1e-4) and annealing
+#   bench/variant_study.sh jacobian-l1-paper-lr   3 seeds per γ at the paper's learning rate (1e-4) and annealing
 #                                         proportion (a third of training), trained 8 epochs (6,248 steps)
 #   bench/variant_study.sh supervised     α ∈ {50, 5, 1}, 3 seeds, 5 epochs; preservation, its control, z_n
 #   bench/variant_study.sh hvae           the VAE and HVAE K ∈ {1, 5, 10} × tempering {none, fixed, free},
@@ -24,7 +24,7 @@ jacobian-l1)
     args=(--seeds 5 --cluster-samples 10000 --jacobian-count 100) ;;
 jacobian-l1-paper-lr)
     [ -f data/three-dots/train.h5 ] || .build/release/vaekit data prepare three-dots --count 50000 --size 32
-    args=(--seeds 5 --cluster-samples 10000 --jacobian-count 100 --set training.learning_rate=0.0001
+    args=(--seeds 3 --cluster-samples 10000 --jacobian-count 100 --set training.learning_rate=0.0001
         --set training.epochs=8 --set objective.anneal_steps=2083 --folder runs/study-jacobian-l1-paper-lr) ;;
 supervised) args=(--seeds 3 --set training.epochs=5 --classifier-weights 50,5,1 --nll-samples 1000 --nll-count 1000) ;;
 hvae) args=(--seeds 3 --set training.epochs=2 --nll-samples 100 --nll-count 500) ;;
