@@ -74,10 +74,12 @@ public struct StudyMeasureSettings: Codable, Sendable {
 
 /// One trained and measured run of a study (`study-run.json` in its folder).
 struct StudyRun: Codable, Sendable, VersionedJSON {
-    static let currentFormat = "vaekit-study-run-1"
+    static let currentFormat = "vaekit-study-run-2"
     var format = Self.currentFormat
     var setting: String
     var seed: Int
+    /// The config overrides the run was trained with: the study's, the setting's, the seed.
+    var overrides: [String]
     /// Measured values by name (`nll`, `linear_probe_accuracy`, `train_jacobian_l1`, …).
     var values: [String: Double]
     /// Wall-clock seconds of training and of measuring.
@@ -194,15 +196,25 @@ public struct Study {
                 ? 0 : directory.latestCheckpoint != nil ? 1 : 2
         }
         try communicator.broadcast(&decision, root: 0)
+        let design = overrides + setting.overrides + ["seed=\(seed)"]
         if decision[0] == 0 {
             var run = StudyRun(
-                setting: setting.name, seed: seed, values: [:], trainingSeconds: 0, measuringSeconds: 0)
-            if communicator.isCoordinator { run = try AtomicFile.readJSON(StudyRun.self, from: recordPath) }
+                setting: setting.name, seed: seed, overrides: design, values: [:], trainingSeconds: 0,
+                measuringSeconds: 0)
+            if communicator.isCoordinator {
+                run = try AtomicFile.readJSON(StudyRun.self, from: recordPath)
+                // A folder reused with other settings would mix two designs in one summary.
+                guard run.overrides == design else {
+                    throw ConfigError.mismatch(
+                        "\(recordPath): measured with \(run.overrides.joined(separator: " ")), but this study asks for "
+                            + "\(design.joined(separator: " ")); choose another --folder, or remove this one to start again"
+                    )
+                }
+            }
             return (run, true)
         }
         let resume = decision[0] == 1
-        let config = try RunConfig.load(
-            configFile, overrides: overrides + setting.overrides + ["seed=\(seed)"])
+        let config = try RunConfig.load(configFile, overrides: design)
         let trainer = try Trainer(config: config, run: directory, communicator: communicator)
         trainer.showsProgress = showsProgress
         trainer.log = { _ in }
@@ -220,7 +232,8 @@ public struct Study {
         var values = try measure(trainer.model, trainer.loaded, communicator: communicator)
         if communicator.isCoordinator { values.merge(lastEpoch(directory)) { current, _ in current } }
         let run = StudyRun(
-            setting: setting.name, seed: seed, values: values, trainingSeconds: trainingSeconds,
+            setting: setting.name, seed: seed, overrides: design, values: values,
+            trainingSeconds: trainingSeconds,
             measuringSeconds: (ContinuousClock.now - measuringStarted) / .seconds(1))
         if communicator.isCoordinator { try AtomicFile.writeJSON(run, to: recordPath) }
         return (run, false)

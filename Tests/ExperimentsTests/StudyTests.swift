@@ -108,6 +108,10 @@ import VAEKitTestSupport
         let third = try study.run()
         #expect(third.cell("nll", "beta-1")?.values == first.cell("nll", "beta-1")?.values)
         #expect(third.cell("jacobian_l1", "beta-1")?.values == first.cell("jacobian_l1", "beta-1")?.values)
+        // The same folder asked for another design: refused, not mixed into one summary.
+        var changed = study
+        changed.overrides = ["training.epochs=1"]
+        #expect(throws: ConfigError.self) { try changed.run() }
     }
 
     @Test func badDesignsAreRefused() throws {

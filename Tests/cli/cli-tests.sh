@@ -438,6 +438,8 @@ check "… study.txt starts with the command and holds the table" bash -c \
     "head -1 '$work/study-1/study.txt' | grep -q 'vaekit experiment consistency' && grep -q '^nll ' '$work/study-1/study.txt'"
 check "… a second call reuses all 4 measured runs" bash -c \
     "[ \$($vaekit experiment consistency --lambdas 0,1 --no-vae ${study_args[*]} --folder '$work/study-1' | grep -c 'measured before') = 4 ]"
+refuses "… and refuses to mix in runs of another design (another --set)" "choose another --folder" $vaekit experiment \
+    consistency --lambdas 0,1 --no-vae "${study_args[@]}" --set training.batch_size=32 --folder "$work/study-1"
 check "experiment jacobian-l1: Σ|J|, sparsity, locality and local MIG per γ" $vaekit experiment jacobian-l1 --gammas 0,0.1 \
     --seeds 2 --cluster-samples 50 --jacobian-count 4 --set data.train="$work/dots/train.h5" --set data.test="$work/dots/test.h5" \
     --set training.epochs=1 --set training.learning_rate=0.0001 --set training.workers=1 --quiet --folder "$work/study-jl"
