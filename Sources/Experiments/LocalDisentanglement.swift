@@ -36,6 +36,9 @@ public struct LocalDisentanglement {
     public var samples = 10_000
     /// Histogram bins per latent (the paper: 5).
     public var bins = 5
+    /// The seed of the centroids and samples when none is chosen: models scored with it (by
+    /// `vaekit disentanglement` or a study) are scored on the same factor vectors.
+    public static let defaultSeed: UInt64 = 7
 
     /// A metric computer.
     public init(model: VAE, dots: ThreeDots) {

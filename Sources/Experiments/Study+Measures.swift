@@ -57,7 +57,7 @@ extension Study {
                 metric.clusters = m.clusters
                 metric.samples = m.clusterSamples
                 for locality in m.localities {
-                    let score = metric.score(locality: locality, seed: 7)
+                    let score = metric.score(locality: locality, seed: LocalDisentanglement.defaultSeed)
                     values["local_mig_\(locality)"] = score.mig
                     values["local_modularity_\(locality)"] = score.modularity
                 }

@@ -152,7 +152,7 @@ public struct Study {
                     let eta =
                         spent.isEmpty || remaining == 0
                         ? ""
-                        : ", about \(formatDuration(spent.reduce(0, +) / Double(spent.count) * Double(remaining))) left"
+                        : ", about \(durationText(spent.reduce(0, +) / Double(spent.count) * Double(remaining))) left"
                     log(
                         "[\(number)/\(total)] \(setting.name) seed \(seed)\(record.reused ? " (measured before)" : ""): "
                             + summaryLine(record.run.values) + eta)
@@ -164,7 +164,7 @@ public struct Study {
             try AtomicFile.writeJSON(result, to: "\(folder)/study.json")
             try AtomicFile.write(result.table(), to: "\(folder)/study.txt")
             log(
-                "study \(name): \(total) runs in \(formatDuration((ContinuousClock.now - started) / .seconds(1))); "
+                "study \(name): \(total) runs in \(durationText((ContinuousClock.now - started) / .seconds(1))); "
                     + "\(folder)/study.txt")
         }
         return result
@@ -257,12 +257,4 @@ public struct Study {
         values.keys.sorted().filter { !$0.hasPrefix("train_") }.prefix(6)
             .map { "\($0) \(String(format: "%.4g", values[$0] ?? .nan))" }.joined(separator: ", ")
     }
-}
-
-/// `1 h 05 min`, `4 min 10 s`, `12 s`.
-func formatDuration(_ seconds: Double) -> String {
-    let s = Int(seconds.rounded())
-    if s >= 3600 { return String(format: "%d h %02d min", s / 3600, (s % 3600) / 60) }
-    if s >= 60 { return "\(s / 60) min \(s % 60) s" }
-    return "\(s) s"
 }

@@ -30,15 +30,6 @@ func cell(_ value: Double?, decimals: Int = 3) -> String {
     return String(format: "%.\(decimals)f", value)
 }
 
-/// Seconds as "1 h 02 min", "3 min 05 s" or "12.3 s".
-func duration(_ seconds: Double) -> String {
-    guard seconds.isFinite else { return "—" }
-    if seconds < 60 { return String(format: "%.1f s", seconds) }
-    let total = Int(seconds.rounded())
-    if total < 3600 { return String(format: "%d min %02d s", total / 60, total % 60) }
-    return String(format: "%d h %02d min", total / 3600, (total % 3600) / 60)
-}
-
 /// An integer with thousands separators: 1379152 → "1,379,152".
 func grouped(_ value: Int) -> String {
     let digits = String(value.magnitude)

@@ -82,7 +82,8 @@ extension RunReport {
             rows.append(("Ranks", "\(ranks) rank(s) × \(workers) worker thread(s)"))
         }
         if let wall = run.trainingWallSeconds {
-            rows.append(("Training wall time", "\(duration(wall)) over \(run.sessions.count) invocation(s)"))
+            rows.append(
+                ("Training wall time", "\(durationText(wall)) over \(run.sessions.count) invocation(s)"))
         }
         if let rate = run.examplesPerSecond {
             rows.append(("Throughput", String(format: "%.0f examples/s", rate)))

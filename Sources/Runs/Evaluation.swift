@@ -34,7 +34,8 @@ public struct Evaluator {
     public var model: VAE
     /// The config (data handling, seed, β).
     public var config: RunConfig
-    /// Examples per batch.
+    /// Examples per batch: as small as a training worker's share, so that the end-of-epoch
+    /// evaluation never sets training's peak memory (250 did: 540 MiB for the DCGAN).
     public var batchSize = 64
 
     /// An evaluator.

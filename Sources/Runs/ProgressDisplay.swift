@@ -56,3 +56,12 @@ public final class ProgressDisplay {
         return String(format: "%02d:%02d", total / 60, total % 60)
     }
 }
+
+/// Seconds as "1 h 02 min", "3 min 05 s" or "12.3 s" (the report's wall time, a study's time left).
+public func durationText(_ seconds: Double) -> String {
+    guard seconds.isFinite else { return "—" }
+    if seconds < 60 { return String(format: "%.1f s", seconds) }
+    let total = Int(seconds.rounded())
+    if total < 3600 { return String(format: "%d min %02d s", total / 60, total % 60) }
+    return String(format: "%d h %02d min", total / 3600, (total % 3600) / 60)
+}

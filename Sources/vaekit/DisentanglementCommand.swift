@@ -28,7 +28,7 @@ struct DisentanglementCommand: ParsableCommand {
     var samples = 10_000
 
     @Option(help: "Seed of the centroids and samples (the same for every model compared).")
-    var seed: UInt64 = 7
+    var seed: UInt64 = LocalDisentanglement.defaultSeed
 
     @Option(help: "Write the scores as JSON.")
     var json: String?
