@@ -5,6 +5,8 @@ import TensorCore
 
 /// `y = conv2d(x, W) + b` with W: `[Cout, Cin, k, k]`.
 public struct Conv2d: Layer {
+    /// The layer's name in a profile.
+    public var profileName: String? { name }
     /// The layer's name.
     public let name: String
     /// Input channels Cin.

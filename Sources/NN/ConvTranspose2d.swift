@@ -5,6 +5,8 @@ import TensorCore
 
 /// `y = convTranspose2d(x, W) + b` with W: `[Cin, Cout, k, k]`.
 public struct ConvTranspose2d: Layer {
+    /// The layer's name in a profile.
+    public var profileName: String? { name }
     /// The layer's name.
     public let name: String
     /// Input channels Cin.

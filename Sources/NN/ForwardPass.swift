@@ -33,6 +33,8 @@ public final class ForwardPass {
     public let arena: ParameterArena
     /// Whether layers record per-example factors.
     public let capturePerExample: Bool
+    /// Receives each layer's forward time when set (`Sequential` times its layers).
+    public var profile: LayerProfile?
     private var parameters: [Variable]
     private(set) var records: [CaptureRecord] = []
 

@@ -7,6 +7,14 @@ import Autodiff
 public protocol Layer {
     /// Applies the layer.
     func callAsFunction(_ input: Variable, _ pass: ForwardPass) -> Variable
+    /// The layer's name in a profile; nil for a parameter-free layer, which is named after the
+    /// layer before it.
+    var profileName: String? { get }
+}
+
+extension Layer {
+    /// Parameter-free layers have no name of their own.
+    public var profileName: String? { nil }
 }
 
 /// Layers applied one after another.
@@ -17,9 +25,22 @@ public struct Sequential: Layer {
     /// A chain of `layers`.
     public init(_ layers: [any Layer]) { self.layers = layers }
 
-    /// Applies every layer in order.
+    /// Applies every layer in order, timing each when `pass` carries a profile.
     public func callAsFunction(_ input: Variable, _ pass: ForwardPass) -> Variable {
-        layers.reduce(input) { x, layer in layer(x, pass) }
+        guard let profile = pass.profile else { return layers.reduce(input) { x, layer in layer(x, pass) } }
+        let clock = ContinuousClock()
+        var x = input
+        var previous = "input"
+        for layer in layers {
+            let start = clock.now
+            x = layer(x, pass)
+            let kind =
+                (layer as? Activation).map { "\($0)" } ?? String(describing: type(of: layer)).lowercased()
+            let name = layer.profileName ?? "\(kind) after \(previous)"
+            profile.add(name, clock.now - start)
+            if let own = layer.profileName { previous = own }
+        }
+        return x
     }
 }
 

@@ -5,6 +5,8 @@ import TensorCore
 
 /// `y = x Wᵀ + b`.
 public struct Linear: Layer {
+    /// The layer's name in a profile.
+    public var profileName: String? { name }
     /// The layer's name; its parameters are `<name>.weight` and `<name>.bias`.
     public let name: String
     /// Input features.

@@ -6,8 +6,23 @@
 // back into the image) the GEMM's inner extent grows from Cin to J·L·Cin and the column buffer
 // (k²/stride² times the output) disappears: the 256-way decoder's last layer (Cin 32, Cout 256,
 // k 4, stride 2) runs at K = 128 instead of 32 and never writes its 0.5 GB of columns.
+//
+// The windows are gathered a block of rows at a time into a buffer that stays in cache, and each
+// block's GEMM reads them from there: the whole window matrix (J·L times the input) is never
+// written to memory and read back. A 1×1 input without padding (the decoder's first layer) has
+// one tap per output pixel: one GEMM with the weight as [Cin, k·k·Cout] writes the output. With
+// few output channels (a Bernoulli decoder's last layer: Cout 1) the GEMM would be a GEMV, so the
+// class is computed directly, each output pixel as J·L dots of Cin.
+
+internal import _CTensorKernels
 
 extension Tensor {
+    /// Output channels below which a class is computed by direct dots rather than a GEMM.
+    static let directOutputChannels = 8
+
+    /// Floats of one block of gathered windows: 32 K floats (128 KB), half a core's L2.
+    static let windowBlockFloats = 16384
+
     /// `convTranspose2d(x, W) + b`, channels-last, without autodiff.
     ///
     /// - Parameters:
@@ -24,82 +39,128 @@ extension Tensor {
         let (outChannels, k) = (weight.shape[1], weight.shape[2])
         let outHeight = (height - 1) * s - 2 * p + k + outputPadding
         let outWidth = (width - 1) * s - 2 * p + k + outputPadding
+        if height == 1, width == 1, p == 0, outputPadding == 0 {
+            // y[b, ky, kx, co] = Σ_ci x[b, ci] · W[ci, co, ky, kx].
+            let taps = weight.permuted([0, 2, 3, 1]).reshaped(to: [inChannels, k * k * outChannels])
+            var output = Tensor.matmul(reshaped(to: [batch, inChannels]), taps)
+                .reshaped(to: [batch, k, k, outChannels])
+            if let bias { output.addChannels(bias) }
+            return output
+        }
         var output = Tensor.zeros([batch, outHeight, outWidth, outChannels])
         let w = weight.scalars
+        // Few output channels: each output pixel's J·L short dots, no GEMM (whose N would be 1).
+        let direct = outChannels < Tensor.directOutputChannels
+        var classes: [(geometry: vk_subpixel_class, depth: Int, taps: Tensor)] = []
+        // Pixels of a class without taps (k < stride) hold the bias alone.
+        var tapless = false
         for ry in 0..<s {
             for rx in 0..<s {
                 // Taps of this class and the output rows/columns it covers: oy = ry − p + s·t.
-                let rowTaps = Swift.stride(from: ry, to: k, by: s).map { $0 }
-                let columnTaps = Swift.stride(from: rx, to: k, by: s).map { $0 }
-                let rows = Swift.stride(from: ry - p, to: outHeight, by: s).filter { $0 >= 0 }
-                let columns = Swift.stride(from: rx - p, to: outWidth, by: s).filter { $0 >= 0 }
-                guard !rowTaps.isEmpty, !columnTaps.isEmpty, !rows.isEmpty, !columns.isEmpty else { continue }
+                let rowTaps = Array(Swift.stride(from: ry, to: k, by: s))
+                let columnTaps = Array(Swift.stride(from: rx, to: k, by: s))
+                let firstRow = ry - p + s * Swift.max(0, (p - ry + s - 1) / s)
+                let firstColumn = rx - p + s * Swift.max(0, (p - rx + s - 1) / s)
+                let rows = firstRow < outHeight ? (outHeight - firstRow + s - 1) / s : 0
+                let columns = firstColumn < outWidth ? (outWidth - firstColumn + s - 1) / s : 0
+                guard rows > 0, columns > 0 else { continue }
+                guard !rowTaps.isEmpty, !columnTaps.isEmpty else {
+                    tapless = true
+                    continue
+                }
+                // One example at a time (batch 1, pointers offset by the example).
+                let geometry = vk_subpixel_class(
+                    batch: 1, height: height, width: width, in_channels: inChannels,
+                    out_channels: outChannels, out_height: outHeight, out_width: outWidth, kernel: k,
+                    stride: s,
+                    padding: p, ry: ry, rx: rx, first_row: firstRow, rows: rows, first_column: firstColumn,
+                    columns: columns)
                 let depth = rowTaps.count * columnTaps.count * inChannels
-                // Taps [J·L·Cin, Cout].
+                // Taps [J·L·Cin, Cout] for the GEMM, [J·L, Cout, Cin] for the direct form.
                 let taps = Tensor(shape: [depth, outChannels]) { out in
                     for (j, ky) in rowTaps.enumerated() {
                         for (l, kx) in columnTaps.enumerated() {
+                            let tap = j * columnTaps.count + l
                             for ci in 0..<inChannels {
-                                let row = ((j * columnTaps.count + l) * inChannels + ci) * outChannels
                                 for co in 0..<outChannels {
-                                    out[row + co] = w[((ci * outChannels + co) * k + ky) * k + kx]
+                                    let index =
+                                        direct
+                                        ? (tap * outChannels + co) * inChannels + ci
+                                        : (tap * inChannels + ci) * outChannels + co
+                                    out[index] = w[((ci * outChannels + co) * k + ky) * k + kx]
                                 }
                             }
                         }
                     }
                 }
-                // Windows [B·T·U, J·L·Cin]: input pixel iy = (oy + p − ky)/s, zero outside.
-                let windows = Tensor(shape: [batch * rows.count * columns.count, depth]) { out in
-                    self.withUnsafeBufferPointer { x in
-                        var index = 0
-                        for b in 0..<batch {
-                            for oy in rows {
-                                for ox in columns {
-                                    for ky in rowTaps {
-                                        let iy = (oy + p - ky) / s
-                                        for kx in columnTaps {
-                                            let ix = (ox + p - kx) / s
-                                            if iy >= 0, iy < height, ix >= 0, ix < width {
-                                                let source = ((b * height + iy) * width + ix) * inChannels
-                                                for ci in 0..<inChannels { out[index + ci] = x[source + ci] }
-                                            } else {
-                                                for ci in 0..<inChannels { out[index + ci] = 0 }
-                                            }
-                                            index += inChannels
-                                        }
-                                    }
-                                }
-                            }
-                        }
-                    }
-                }
-                let product = Tensor.matmul(windows, taps)  // [B·T·U, Cout]
-                output.withUnsafeMutableBufferPointer { out in
-                    product.withUnsafeBufferPointer { values in
-                        var row = 0
-                        for b in 0..<batch {
-                            for oy in rows {
-                                for ox in columns {
-                                    let target = ((b * outHeight + oy) * outWidth + ox) * outChannels
-                                    for co in 0..<outChannels {
-                                        out[target + co] = values[row * outChannels + co]
-                                    }
-                                    row += 1
-                                }
-                            }
-                        }
-                    }
-                }
+                classes.append((geometry, depth, taps))
             }
         }
-        if let bias {
-            let values = bias.scalars
-            output.withUnsafeMutableBufferPointer { out in
-                for pixel in 0..<(batch * outHeight * outWidth) {
-                    for co in 0..<outChannels { out[pixel * outChannels + co] += values[co] }
+        if tapless, let bias { output.addChannels(bias) }
+        let deepest = classes.map(\.depth).max() ?? 1
+        let block = Swift.max(1, Tensor.windowBlockFloats / deepest)
+        let windows = TensorStorage(uninitializedCount: direct ? 0 : block * deepest)
+        let product = TensorStorage(uninitializedCount: direct ? 0 : block * outChannels)
+        let (inputSize, outputSize) = (height * width * inChannels, outHeight * outWidth * outChannels)
+        let biasValues = bias?.scalars ?? []
+        self.withUnsafeBufferPointer { input in
+            output.withUnsafeMutableBufferPointer { result in
+                biasValues.withUnsafeBufferPointer { biasBuffer in
+                    guard let inputBase = input.baseAddress, let outputBase = result.baseAddress else {
+                        return
+                    }
+                    // Example by example, every class: the example's input stays in cache across its
+                    // J·L·s² reads.
+                    for b in 0..<batch {
+                        let (x, y) = (inputBase + b * inputSize, outputBase + b * outputSize)
+                        for var item in classes {
+                            item.taps.withUnsafeBufferPointer { tapValues in
+                                guard let t = tapValues.baseAddress else { return }
+                                if direct {
+                                    vk_subpixel_direct(&item.geometry, x, t, biasBuffer.baseAddress, y)
+                                    return
+                                }
+                                let (rows, columns) = (item.geometry.rows, item.geometry.columns)
+                                var start = 0
+                                while start < rows * columns {
+                                    let count = Swift.min(block, rows * columns - start)
+                                    vk_subpixel_gather(&item.geometry, x, windows.pointer, start, count)
+                                    sgemm(
+                                        transposeA: false, transposeB: false, m: count, n: outChannels,
+                                        k: item.depth, a: windows.pointer, b: t, c: product.pointer)
+                                    for row in 0..<count {
+                                        let pixel = start + row
+                                        let oy = item.geometry.first_row + s * (pixel / columns)
+                                        let ox = item.geometry.first_column + s * (pixel % columns)
+                                        let destination = y + (oy * outWidth + ox) * outChannels
+                                        let source = product.pointer + row * outChannels
+                                        if let bias = biasBuffer.baseAddress {
+                                            for co in 0..<outChannels {
+                                                destination[co] = source[co] + bias[co]
+                                            }
+                                        } else {
+                                            destination.update(from: source, count: outChannels)
+                                        }
+                                    }
+                                    start += count
+                                }
+                            }
+                        }
+                    }
                 }
             }
         }
         return output
+    }
+
+    /// Adds `bias: [C]` to every pixel of this channels-last tensor `[…, C]`.
+    mutating func addChannels(_ bias: Tensor) {
+        let channels = bias.count
+        let values = bias.scalars
+        withUnsafeMutableBufferPointer { out in
+            for pixel in 0..<(out.count / channels) {
+                for c in 0..<channels { out[pixel * channels + c] += values[c] }
+            }
+        }
     }
 }

@@ -225,6 +225,124 @@ VK_KERNEL(vk_add_into, (float *out, const float *a, long n), (out, a, n), {
     for (long i = 0; i < n; i++) out[i] += a[i];
 })
 
+// Sub-pixel transposed convolution: see ckernels.h. Copies and dots run as plain loops the
+// compiler vectorizes (a window row is 32–512 floats: a memcpy call per row costs more).
+static inline long vk_taps(long kernel, long stride, long residue) { return (kernel - residue + stride - 1) / stride; }
+
+VK_KERNEL(vk_subpixel_gather, (const vk_subpixel_class *g, const float *x, float *windows, long start, long count),
+          (g, x, windows, start, count), {
+    const long J = vk_taps(g->kernel, g->stride, g->ry);
+    const long L = vk_taps(g->kernel, g->stride, g->rx);
+    const long cin = g->in_channels;
+    // Input row of tap j for class row t: t0 + t − j (oy + padding − ky = stride·(t0 + t − j)).
+    const long t0 = (g->first_row + g->padding - g->ry) / g->stride;
+    const long u0 = (g->first_column + g->padding - g->rx) / g->stride;
+    long b = start / (g->rows * g->columns);
+    long t = start % (g->rows * g->columns) / g->columns;
+    long u = start % g->columns;
+    float *out = windows;
+    for (long r = 0; r < count; r++) {
+        for (long j = 0; j < J; j++) {
+            const long iy = t0 + t - j;
+            for (long l = 0; l < L; l++) {
+                const long ix = u0 + u - l;
+                if (iy >= 0 && iy < g->height && ix >= 0 && ix < g->width) {
+                    const float *source = x + ((b * g->height + iy) * g->width + ix) * cin;
+                    for (long c = 0; c < cin; c++) out[c] = source[c];
+                } else {
+                    for (long c = 0; c < cin; c++) out[c] = 0.0f;
+                }
+                out += cin;
+            }
+        }
+        if (++u == g->columns) {
+            u = 0;
+            if (++t == g->rows) { t = 0; b++; }
+        }
+    }
+})
+
+// 16 floats as one vector (a zmm register under AVX-512, two ymm under AVX2), loadable unaligned.
+typedef float vk_float16 __attribute__((vector_size(64), aligned(4)));
+typedef float vk_float8 __attribute__((vector_size(32), aligned(4)));
+typedef float vk_float4 __attribute__((vector_size(16), aligned(4)));
+
+// lanes += a[i]·b[i] over the whole multiples of 16 in n (lane i mod 16); returns Σ over the
+// tail. Independent lanes keep the vector form without reassociating one running sum.
+static inline __attribute__((always_inline)) float vk_dot_lanes(vk_float16 *lanes, const float *a, const float *b, long n) {
+    long i = 0;
+    for (; i + 16 <= n; i += 16) *lanes += *(const vk_float16 *)(a + i) * *(const vk_float16 *)(b + i);
+    float tail = 0;
+    for (; i < n; i++) tail += a[i] * b[i];
+    return tail;
+}
+
+// Σ of 16 lanes as a tree of halvings.
+static inline __attribute__((always_inline)) float vk_sum_lanes(vk_float16 lanes) {
+    vk_float8 eight = __builtin_shufflevector(lanes, lanes, 0, 1, 2, 3, 4, 5, 6, 7) +
+                      __builtin_shufflevector(lanes, lanes, 8, 9, 10, 11, 12, 13, 14, 15);
+    vk_float4 four = __builtin_shufflevector(eight, eight, 0, 1, 2, 3) + __builtin_shufflevector(eight, eight, 4, 5, 6, 7);
+    return four[0] + four[1] + four[2] + four[3];
+}
+
+// The work of vk_subpixel_direct (out of the macro: its initializer lists hold commas).
+static inline __attribute__((always_inline)) void vk_subpixel_direct_pixels(const vk_subpixel_class *g, const float *x,
+                                                                          const float *taps, const float *bias, float *y) {
+    const long J = vk_taps(g->kernel, g->stride, g->ry);
+    const long L = vk_taps(g->kernel, g->stride, g->rx);
+    const long cin = g->in_channels;
+    const long cout = g->out_channels;
+    const long t0 = (g->first_row + g->padding - g->ry) / g->stride;
+    const long u0 = (g->first_column + g->padding - g->rx) / g->stride;
+    // Taps that fall outside the image read zeros: every window has all J·L taps, no branches.
+    float zeros[cin];
+    for (long c = 0; c < cin; c++) zeros[c] = 0.0f;
+    for (long b = 0; b < g->batch; b++) {
+        for (long t = 0; t < g->rows; t++) {
+            const long oy = g->first_row + g->stride * t;
+            // Four output pixels at a time: four independent accumulations.
+            for (long u = 0; u < g->columns; u += 4) {
+                const long lanes_used = g->columns - u < 4 ? g->columns - u : 4;
+                for (long co = 0; co < cout; co++) {
+                    vk_float16 acc0 = {0};
+                    vk_float16 acc1 = {0};
+                    vk_float16 acc2 = {0};
+                    vk_float16 acc3 = {0};
+                    float tails[4] = {0};
+                    for (long j = 0; j < J; j++) {
+                        const long iy = t0 + t - j;
+                        const int row_inside = iy >= 0 && iy < g->height;
+                        for (long l = 0; l < L; l++) {
+                            const float *tap = taps + ((j * L + l) * cout + co) * cin;
+                            const float *sources[4];
+                            for (long k = 0; k < 4; k++) {
+                                const long ix = u0 + u + k - l;
+                                sources[k] = row_inside && k < lanes_used && ix >= 0 && ix < g->width
+                                                 ? x + ((b * g->height + iy) * g->width + ix) * cin
+                                                 : zeros;
+                            }
+                            tails[0] += vk_dot_lanes(&acc0, sources[0], tap, cin);
+                            tails[1] += vk_dot_lanes(&acc1, sources[1], tap, cin);
+                            tails[2] += vk_dot_lanes(&acc2, sources[2], tap, cin);
+                            tails[3] += vk_dot_lanes(&acc3, sources[3], tap, cin);
+                        }
+                    }
+                    const float sums[4] = {vk_sum_lanes(acc0) + tails[0], vk_sum_lanes(acc1) + tails[1],
+                                           vk_sum_lanes(acc2) + tails[2], vk_sum_lanes(acc3) + tails[3]};
+                    for (long k = 0; k < lanes_used; k++) {
+                        const long ox = g->first_column + g->stride * (u + k);
+                        y[((b * g->out_height + oy) * g->out_width + ox) * cout + co] =
+                            sums[k] + (bias ? bias[co] : 0.0f);
+                    }
+                }
+            }
+        }
+    }
+}
+
+VK_KERNEL(vk_subpixel_direct, (const vk_subpixel_class *g, const float *x, const float *taps, const float *bias, float *y),
+          (g, x, taps, bias, y), { vk_subpixel_direct_pixels(g, x, taps, bias, y); })
+
 void vk_flush_denormals(void) {
     // Bit 15: flush to zero; bit 6: denormals are zero.
     _mm_setcsr(_mm_getcsr() | 0x8040);

@@ -7,6 +7,6 @@ struct BenchCommand: ParsableCommand {
         commandName: "bench", abstract: "Measure VAEKit's throughput.",
         subcommands: [
             EngineBenchCommand.self, TrainBenchCommand.self, GradientBenchCommand.self,
-            RegretBenchCommand.self, ProjectionBenchCommand.self,
+            RegretBenchCommand.self, IWAEBenchCommand.self, ProjectionBenchCommand.self,
         ])
 }

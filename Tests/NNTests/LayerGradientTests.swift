@@ -149,23 +149,34 @@ let layerCases: [LayerCase] = [
 
 @Suite struct SubpixelTransposedConvolutionTests {
     /// Inference takes the sub-pixel form; it must equal the column form that training uses,
-    /// for the DCGAN decoder's geometries and odd ones (stride 3, k < stride, output padding).
+    /// for the DCGAN decoder's geometries and odd ones (stride 3, k < stride, output padding),
+    /// on both of its paths — direct dots below 8 output channels, blocked GEMMs from 8 — with
+    /// channel counts that leave a tail after 16-lane vectors, images whose windows fill several
+    /// blocks, and a 1×1 input (one GEMM when unpadded).
     @Test(arguments: [
         (4, 2, 1, 0), (4, 1, 0, 0), (3, 2, 1, 1), (5, 3, 2, 0), (2, 3, 0, 2), (1, 1, 0, 0),
     ])
     func subpixelFormEqualsColumnForm(_ geometry: (Int, Int, Int, Int)) {
         let (k, stride, padding, outputPadding) = geometry
-        var builder = ParameterArenaBuilder(seed: 3)
-        let layer = ConvTranspose2d(
-            "deconv", inputChannels: 3, outputChannels: 5, kernelSize: k, stride: stride, padding: padding,
-            outputPadding: outputPadding, channelsLast: true, initializer: .normal(standardDeviation: 0.3),
-            biasInitializer: .normal(standardDeviation: 0.3), in: &builder)
-        let arena = builder.build()
-        let x = Philox(seed: 4).normal([2, 4, 3, 3])
-        let columns = layer(Variable(x, requiresGradient: true), ForwardPass(arena: arena)).value
-        let subpixels = layer(Variable(x), ForwardPass(arena: arena, trainable: false)).value
-        #expect(columns.shape == subpixels.shape)
-        let worst = zip(columns.scalars, subpixels.scalars).map { abs($0 - $1) }.max() ?? 0
-        #expect(worst < 1e-5, "k \(k) stride \(stride) padding \(padding): largest difference \(worst)")
+        for (inputs, outputs, height, width) in [(3, 5, 4, 3), (35, 5, 9, 7), (35, 12, 9, 7), (20, 12, 1, 1)]
+        {
+            var builder = ParameterArenaBuilder(seed: 3)
+            let layer = ConvTranspose2d(
+                "deconv", inputChannels: inputs, outputChannels: outputs, kernelSize: k, stride: stride,
+                padding: padding, outputPadding: outputPadding, channelsLast: true,
+                initializer: .normal(standardDeviation: 0.3),
+                biasInitializer: .normal(standardDeviation: 0.3),
+                in: &builder)
+            let arena = builder.build()
+            let x = Philox(seed: 4).normal([2, height, width, inputs])
+            let columns = layer(Variable(x, requiresGradient: true), ForwardPass(arena: arena)).value
+            let subpixels = layer(Variable(x), ForwardPass(arena: arena, trainable: false)).value
+            #expect(columns.shape == subpixels.shape)
+            let worst = zip(columns.scalars, subpixels.scalars).map { abs($0 - $1) }.max() ?? .infinity
+            #expect(
+                worst < 1e-4,
+                "k \(k) stride \(stride) padding \(padding), \(inputs)→\(outputs) channels, \(height)×\(width): largest difference \(worst)"
+            )
+        }
     }
 }

@@ -33,6 +33,24 @@ void vk_flush_denormals(void);
 void vk_add(const float *a, const float *b, float *out, long n);
 // out += a.
 void vk_add_into(float *out, const float *a, long n);
+// One residue class (ry, rx) of a channels-last transposed convolution in sub-pixel form: the
+// output pixels oy = first_row + stride·t (t < rows), ox = first_column + stride·u (u < columns)
+// of every example, which see the input through the taps ky = ry + j·stride, kx = rx + l·stride
+// (input pixel iy = (oy + padding − ky)/stride, ix likewise; zero outside the image).
+typedef struct {
+    long batch, height, width, in_channels, out_channels, out_height, out_width;
+    long kernel, stride, padding, ry, rx, first_row, rows, first_column, columns;
+} vk_subpixel_class;
+
+// Windows of the class's output pixels start ..< start + count (example-major, then t, then u):
+// row r of `windows` is [J·L·Cin], tap (j, l) at (j·L + l)·Cin.
+void vk_subpixel_gather(const vk_subpixel_class *geometry, const float *x, float *windows, long start,
+                        long count);
+// The class computed directly, for few output channels: y[b, oy, ox, co] = bias[co] (or 0) +
+// Σ_{valid j, l} Σ_ci x[b, iy, ix, ci]·taps[(j·L + l)·Cout + co][ci], taps [J·L, Cout, Cin].
+void vk_subpixel_direct(const vk_subpixel_class *geometry, const float *x, const float *taps,
+                        const float *bias, float *y);
+
 // 2 (AVX-512), 1 (AVX2+FMA) or 0 (baseline): the code path the kernels take on this CPU.
 int vk_instruction_level(void);
 
