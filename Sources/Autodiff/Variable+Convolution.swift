@@ -182,12 +182,14 @@ func affineBias(_ x: Variable, _ bias: Variable) -> Variable { x + bias }
 /// - Parameters:
 ///   - x: `[B, H, W, Cin]`.
 ///   - weight: `[Cin, Cout, kh, kw]` (permuted to `[Cin, kh·kw·Cout]` inside).
+///   - columnsWeight: that permuted weight when the caller has it already (a frozen layer's,
+///     kept across passes); nil to permute `weight` here.
 ///   - bias: `[Cout]` or nil.
 /// - Returns: `[B, Hout, Wout, Cout]`; `gemmInput` is `[B, H·W, Cin]`, `gemmOutput` the
 ///   `[B·H·W, kh·kw·Cout]` columns.
 public func convTranspose2dChannelsLastTrace(
-    _ x: Variable, weight: Variable, bias: Variable?, stride: Int = 1, padding: Int = 0,
-    outputPadding: Int = 0
+    _ x: Variable, weight: Variable, columnsWeight given: Variable? = nil, bias: Variable?, stride: Int = 1,
+    padding: Int = 0, outputPadding: Int = 0
 ) -> ConvolutionTrace {
     precondition(
         x.rank == 4 && weight.rank == 4 && x.shape[3] == weight.shape[0],
@@ -201,7 +203,8 @@ public func convTranspose2dChannelsLastTrace(
         stride: stride, padding: padding)
     precondition(geometry.outputHeight == height && geometry.outputWidth == width)
     let pixels = x.reshaped(to: [batch * height * width, inChannels])
-    let columnsWeight = weight.permuted([0, 2, 3, 1]).reshaped(to: [inChannels, kh * kw * outChannels])
+    let columnsWeight =
+        given ?? weight.permuted([0, 2, 3, 1]).reshaped(to: [inChannels, kh * kw * outChannels])
     let columns = matmul(pixels, columnsWeight)
     var output = columns.reshaped(to: [batch, height * width, kh * kw * outChannels]).col2imChannelsLast(
         geometry)

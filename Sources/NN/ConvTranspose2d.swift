@@ -77,8 +77,12 @@ public struct ConvTranspose2d: Layer {
         let trace =
             channelsLast
             ? convTranspose2dChannelsLastTrace(
-                input, weight: parameters.0, bias: parameters.1, stride: stride, padding: padding,
-                outputPadding: outputPadding)
+                input, weight: parameters.0,
+                columnsWeight: pass.derived(weight, "columns") {
+                    $0.permuted([0, 2, 3, 1]).reshaped(to: [
+                        inputChannels, kernelSize * kernelSize * outputChannels,
+                    ])
+                }, bias: parameters.1, stride: stride, padding: padding, outputPadding: outputPadding)
             : convTranspose2dTrace(
                 input, weight: parameters.0, bias: parameters.1, stride: stride, padding: padding,
                 outputPadding: outputPadding)

@@ -33,6 +33,21 @@ public final class ForwardPass {
     public let arena: ParameterArena
     /// Whether layers record per-example factors.
     public let capturePerExample: Bool
+    /// Layouts derived from parameters that need no gradient (a frozen decoder's permuted
+    /// weights), by parameter and layout: a pass reused over many steps derives them once.
+    private var derivedConstants: [Int: [String: Variable]] = [:]
+
+    /// `make(parameter id)`, remembered under `layout` while the parameter needs no gradient
+    /// and is not overridden; recomputed on every call otherwise.
+    public func derived(_ id: ParameterID, _ layout: String, _ make: (Variable) -> Variable) -> Variable {
+        let parameter = parameters[id.index]
+        if parameter.requiresGradient { return make(parameter) }
+        if let known = derivedConstants[id.index]?[layout] { return known }
+        let value = make(parameter)
+        derivedConstants[id.index, default: [:]][layout] = value
+        return value
+    }
+
     /// Receives each layer's forward time when set (`Sequential` times its layers).
     public var profile: LayerProfile?
     private var parameters: [Variable]
@@ -59,6 +74,7 @@ public final class ForwardPass {
             variable.shape == shape || Array(variable.shape.dropFirst()) == shape,
             "override of \(arena.entries[id.index].name): \(variable.shape) for \(shape)")
         parameters[id.index] = variable
+        derivedConstants[id.index] = nil
     }
 
     /// Uses `variable`, `[B, Cout, k, k, Cin]`, as per-example copies of the convolution weight
@@ -71,6 +87,7 @@ public final class ForwardPass {
                 && variable.shape == [variable.shape[0], shape[0], shape[2], shape[3], shape[1]],
             "kernel-row override of \(arena.entries[id.index].name): \(variable.shape) for \(shape)")
         parameters[id.index] = variable
+        derivedConstants[id.index] = nil
         kernelRowOverrides.insert(id.index)
     }
 

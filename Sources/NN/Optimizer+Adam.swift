@@ -21,6 +21,29 @@ public final class Adam: MomentOptimizer, Optimizer {
         step(arena, learningRate: learningRate, elements: arena.count)
     }
 
+    /// One Adam step on the calling thread with each entry's gradient read from its own tensor
+    /// (`gradients[i]` for arena entry `i`, as many elements as the entry; entries past the list
+    /// are left alone), rather than from the arena's gradient buffer: for callers whose
+    /// gradients come out of `gradients(of:wrt:)` and would otherwise be copied into it first.
+    public func step(_ arena: ParameterArena, learningRate: Float, gradients: [Tensor]) {
+        let (m, v) = moments(for: arena)
+        stepCount += 1
+        let t = Float(stepCount)
+        let stepSize = learningRate / (1 - powf(beta1, t))
+        let inverseCorrection = 1 / (1 - powf(beta2, t)).squareRoot()
+        for (entry, gradient) in zip(arena.entries, gradients) {
+            precondition(gradient.count == entry.count, "gradient of \(entry.name): \(gradient.shape)")
+            gradient.withUnsafeBufferPointer { values in
+                guard let g = values.baseAddress else { return }
+                FlatKernels.adam(
+                    parameters: arena.values.pointer, gradient: g, firstMoment: m, secondMoment: v,
+                    range: entry.offset..<(entry.offset + entry.count), beta1: beta1, beta2: beta2,
+                    epsilon: epsilon, weightDecay: weightDecay, stepSize: stepSize,
+                    inverseCorrection: inverseCorrection)
+            }
+        }
+    }
+
     /// One Adam step on the first `elements` entries of the arena only (the others, and their
     /// state, are left alone): e.g. the encoder prefix of a VAE whose decoder is frozen.
     public func step(_ arena: ParameterArena, learningRate: Float, elements: Int) {

@@ -30,13 +30,22 @@ public struct RegretSettings: Equatable, Sendable {
     /// decoder's activations cache-sized (measured: 200 rows run ~2.5× faster per image than 1,600;
     /// with the 256-way decoder 50 rows ~2× faster than 200). Nil: 200, or 50 for the 256-way decoder.
     public var decodedRowsPerChunk: Int?
-    /// Test examples refitted together.
-    public var batchSize = 32
+    /// Test examples refitted together. One: each copy's encoder, its Adam moments and its
+    /// gradient (9 MB for the DCGAN VAE) stay in cache through the 100 steps; measured on 2 cores
+    /// (bench/ood_regret_batch.sh) batches of 1 are faster than 4, 8 and 32, with either decoder.
+    public var batchSize = 1
     /// In-process workers, each refitting its own part of the examples (give each 1 BLAS thread).
     public var workers = 1
 
     /// The official code's settings.
     public init() {}
+
+    /// Importance samples decoded at once per example when `batch` examples are estimated
+    /// together: the decoder's rows per chunk shared out, at most `chunk` each.
+    public func samplesPerChunk(batch: Int, likelihood: Likelihood) -> Int {
+        let rows = decodedRowsPerChunk ?? (likelihood == .categorical256 ? 50 : 200)
+        return max(1, min(chunk, rows / max(batch, 1)))
+    }
 }
 
 /// One example's scores (nats).
@@ -167,8 +176,7 @@ public struct LikelihoodRegret {
 
     private func batchScores(_ set: ImageDataset, indices: [Int]) -> [RegretScore] {
         let batch = indices.count
-        let rows = settings.decodedRowsPerChunk ?? (model.likelihood == .categorical256 ? 50 : 200)
-        let chunk = max(1, min(settings.chunk, rows / batch))
+        let chunk = settings.samplesPerChunk(batch: batch, likelihood: model.likelihood)
         let clock = ContinuousClock()
         var mark = clock.now
         let (input, target) = config.batch(set, indices: indices, step: RunConfig.evaluationStep)
@@ -190,29 +198,29 @@ public struct LikelihoodRegret {
         }
         let copies = builder.build()
         let adam = Adam(weightDecay: settings.weightDecay)
+        // One pass for every step (the frozen decoder's weight layouts are derived once), its
+        // encoder parameters rebound to the copies' current values at each step.
+        let pass = ForwardPass(arena: model.arena, trainable: false)
         for step in 0..<settings.steps {
-            let pass = bind(copies, requiringGradients: true)
-            let terms = model.elbo(input, target: target, noise: noise(set, indices, step: step), pass.pass)
+            let variables = bind(copies, to: pass, requiringGradients: true)
+            let terms = model.elbo(input, target: target, noise: noise(set, indices, step: step), pass)
             let losses = terms.loss(beta: 1)
             trace?.record(indices, losses: losses.value.scalars)
             // Σ of independent per-example losses: copy b's gradient sees example b only.
-            let gradients = gradients(of: losses.sum(), wrt: pass.variables)
-            for (index, gradient) in gradients.enumerated() {
-                let offset = copies.entries[index].offset
-                gradient.value.withUnsafeBufferPointer { source in
-                    if let base = source.baseAddress {
-                        (copies.gradients.pointer + offset).update(from: base, count: source.count)
-                    }
-                }
-            }
-            adam.step(copies, learningRate: settings.learningRate)
+            let gradients = gradients(of: losses.sum(), wrt: variables, releasingGraph: true)
+            // On this thread: the workers already fill the cores.
+            adam.step(copies, learningRate: settings.learningRate, gradients: gradients.map(\.value))
         }
         timing?.add(clock.now - mark, refit: true)
         mark = clock.now
         let after = model.importanceWeightedLogLikelihood(
             input, target: target, indices: indices, samples: settings.importanceSamples,
             chunk: chunk, draws: config.evaluationDraws(set),
-            pass: bind(copies, requiringGradients: false).pass)
+            pass: {
+                let pass = ForwardPass(arena: model.arena, trainable: false)
+                _ = bind(copies, to: pass, requiringGradients: false)
+                return pass
+            }())
         timing?.add(clock.now - mark, refit: false)
         return indices.enumerated().map { row, index in
             RegretScore(
@@ -221,11 +229,9 @@ public struct LikelihoodRegret {
         }
     }
 
-    /// A pass over the model whose encoder parameters are the copies'.
-    private func bind(_ copies: ParameterArena, requiringGradients: Bool) -> (
-        pass: ForwardPass, variables: [Variable]
-    ) {
-        let pass = ForwardPass(arena: model.arena, trainable: false)
+    /// Makes `pass`'s encoder parameters the copies' (as they are now) and returns them.
+    private func bind(_ copies: ParameterArena, to pass: ForwardPass, requiringGradients: Bool) -> [Variable]
+    {
         let variables = encoderEntries.map { index in
             Variable(copies.value(ParameterID(index: index)), requiresGradient: requiringGradients)
         }
@@ -236,7 +242,7 @@ public struct LikelihoodRegret {
                 pass.override(ParameterID(index: index), with: variable)
             }
         }
-        return (pass, variables)
+        return variables
     }
 
     /// Whether an encoder parameter of this shape is a convolution weight `[Cout, Cin, k, k]`.

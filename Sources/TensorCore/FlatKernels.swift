@@ -21,6 +21,20 @@ public enum FlatKernels {
             inverseCorrection)
     }
 
+    /// One Adam step over `range` of `p`, `m`, `v`, reading the gradient of element `i` at
+    /// `g[i − range.lowerBound]`: a gradient held outside the arena's buffer.
+    public static func adam(
+        parameters p: UnsafeMutablePointer<Float>, gradient g: UnsafePointer<Float>,
+        firstMoment m: UnsafeMutablePointer<Float>, secondMoment v: UnsafeMutablePointer<Float>,
+        range: Range<Int>, beta1: Float, beta2: Float, epsilon: Float, weightDecay: Float, stepSize: Float,
+        inverseCorrection: Float
+    ) {
+        let o = range.lowerBound
+        vk_adam(
+            p + o, g, m + o, v + o, range.count, beta1, beta2, epsilon, weightDecay, stepSize,
+            inverseCorrection)
+    }
+
     /// `target[range] = Σ_s sources[s][range]` (at least one source).
     public static func sum(
         _ sources: [UnsafeMutablePointer<Float>], into target: UnsafeMutablePointer<Float>, range: Range<Int>

@@ -26,10 +26,34 @@ public func sgemm(
         for index in 0..<(m * n) { c[index] = beta == 0 ? 0 : beta * c[index] }
         return
     }
+    // A single row or column is a matrix-vector product: sgemm would pack the whole matrix
+    // first (per-example weights with one output position: Likelihood Regret's encoder head).
+    let (rowMajor, noTrans, trans) = (vaekit_cblas_row_major(), vaekit_cblas_no_trans(), vaekit_cblas_trans())
+    if m == 1 {
+        // c[1, n] = a[k] · op(b): b [k, n] read transposed, or b [n, k] as it is.
+        cblas_sgemv(
+            rowMajor, transposeB ? noTrans : trans, Int32(transposeB ? n : k), Int32(transposeB ? k : n),
+            alpha, b, Int32(transposeB ? k : n), a, 1, beta, c, 1)
+        return
+    }
+    if n == 1 {
+        // c[m] = op(a) · b[k]: a [m, k] as it is, or a [k, m] read transposed.
+        cblas_sgemv(
+            rowMajor, transposeA ? trans : noTrans, Int32(transposeA ? k : m), Int32(transposeA ? m : k),
+            alpha, a, Int32(transposeA ? m : k), b, 1, beta, c, 1)
+        return
+    }
+    if k == 1, beta == 0 {
+        // An outer product: c[i, j] = α·a[i]·b[j] (the weight gradient of one position).
+        for i in 0..<m {
+            let scaled = alpha * a[i]
+            let row = c + i * n
+            for j in 0..<n { row[j] = scaled * b[j] }
+        }
+        return
+    }
     cblas_sgemm(
-        vaekit_cblas_row_major(),
-        transposeA ? vaekit_cblas_trans() : vaekit_cblas_no_trans(),
-        transposeB ? vaekit_cblas_trans() : vaekit_cblas_no_trans(),
+        rowMajor, transposeA ? trans : noTrans, transposeB ? trans : noTrans,
         Int32(m), Int32(n), Int32(k), alpha,
         a, Int32(transposeA ? m : k),
         b, Int32(transposeB ? k : n),

@@ -24,8 +24,11 @@ struct IWAEBenchCommand: ParsableCommand {
     @Option(help: "Importance samples K per image.")
     var samples = 1000
 
-    @Option(help: "Timed test images, estimated together as Likelihood Regret does (batches of 32).")
+    @Option(help: "Timed test images.")
     var images = 32
+
+    @Option(help: "Images estimated together (default: Likelihood Regret's batch).")
+    var batchSize: Int?
 
     @Option(help: "Decoder rows per chunk (default: Likelihood Regret's, 200 or 50 for the 256-way decoder).")
     var decodedRows: Int?
@@ -35,8 +38,8 @@ struct IWAEBenchCommand: ParsableCommand {
 
     func run() throws {
         try withRanks(blasThreads: .one) { communicator in
-            guard samples >= 1, images >= 1, (decodedRows ?? 1) >= 1 else {
-                throw ValidationError("--samples, --images and --decoded-rows must be ≥ 1")
+            guard samples >= 1, images >= 1, (decodedRows ?? 1) >= 1, (batchSize ?? 1) >= 1 else {
+                throw ValidationError("--samples, --images, --batch-size and --decoded-rows must be ≥ 1")
             }
             guard communicator.size == 1 else { throw ValidationError("bench iwae runs on one rank") }
             let loaded = try LoadedRun(
@@ -44,9 +47,11 @@ struct IWAEBenchCommand: ParsableCommand {
                 communicator: communicator)
             let (config, test, model) = (loaded.config, loaded.data.test, try loaded.model)
             let count = min(images, test.count)
-            let batch = min(count, RegretSettings().batchSize)
-            let rows = decodedRows ?? (model.likelihood == .categorical256 ? 50 : 200)
-            let chunk = max(1, min(samples, rows / batch))
+            var settings = RegretSettings()
+            settings.chunk = min(settings.chunk, samples)
+            settings.decodedRowsPerChunk = decodedRows
+            let batch = min(count, batchSize ?? settings.batchSize)
+            let chunk = settings.samplesPerChunk(batch: batch, likelihood: model.likelihood)
             let draws = config.evaluationDraws(test)
             func estimate(_ indices: [Int], _ pass: ForwardPass?) {
                 let (input, target) = config.batch(test, indices: indices, step: RunConfig.evaluationStep)

@@ -12,7 +12,7 @@ struct RegretOptions: ParsableArguments {
     var steps = 100
 
     @Option(help: "Test images refitted together on a rank (independent encoder copies).")
-    var batchSize = 32
+    var batchSize = RegretSettings().batchSize
 
     @Option(help: "Worker threads per rank, 1 BLAS thread each (default: 2 on one rank, 1 under mpirun).")
     var workers: Int?

@@ -72,6 +72,33 @@ func close(_ a: [Float], _ b: [Float], _ tolerance: Float = 1e-6) -> Bool {
         #expect(close(values(arena), [0.9, -1.9]))
     }
 
+    /// Adam from per-entry gradient tensors (Likelihood Regret's refit) steps exactly as Adam
+    /// from the arena's gradient buffer, entry by entry, and leaves entries past the list alone.
+    @Test func adamFromGradientTensorsEqualsArenaAdam() {
+        func arena() -> ParameterArena {
+            var builder = ParameterArenaBuilder(seed: 0)
+            _ = builder.register("a", Tensor(shape: [3], scalars: [1, -2, 0.5]))
+            _ = builder.register("b", Tensor(shape: [2, 2], scalars: [0.3, 0.1, -0.7, 2]))
+            _ = builder.register("frozen", Tensor(shape: [1], scalars: [4]))
+            return builder.build()
+        }
+        let steps: [[Float]] = [[0.5, -1, 0.2, 0.1, 0.3, -0.4, 2], [0.25, 2, -0.1, 0.7, -0.2, 0.05, 1]]
+        let (viaBuffer, viaTensors) = (arena(), arena())
+        let (first, second) = (Adam(weightDecay: 0.05), Adam(weightDecay: 0.05))
+        for gradient in steps {
+            setGradient(viaBuffer, gradient + [0])
+            first.step(viaBuffer, learningRate: 0.01, elements: 7)
+            second.step(
+                viaTensors, learningRate: 0.01,
+                gradients: [
+                    Tensor(shape: [3], scalars: Array(gradient[0..<3])),
+                    Tensor(shape: [2, 2], scalars: Array(gradient[3..<7])),
+                ])
+        }
+        #expect(values(viaTensors) == values(viaBuffer))
+        #expect(values(viaTensors).last == 4)
+    }
+
     @Test func adamaxTwoSteps() {
         let arena = scalarArena(gradient: [0.5, -1])
         let adamax = Adamax(beta1: 0.9, beta2: 0.999, epsilon: 1e-8)

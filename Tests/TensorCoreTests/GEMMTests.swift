@@ -26,8 +26,10 @@ func naiveMatmul(_ a: Tensor, _ b: Tensor, transposeA: Bool, transposeB: Bool) -
 }
 
 @Suite struct GEMMTests {
+    /// (m, n, k); a single row, a single column and k = 1 take sgemv and the outer product.
     static let shapes: [(Int, Int, Int)] = [
-        (1, 1, 1), (3, 5, 7), (17, 33, 65), (128, 31, 100), (64, 129, 257),
+        (1, 1, 1), (3, 5, 7), (17, 33, 65), (128, 31, 100), (64, 129, 257), (1, 37, 70), (45, 1, 33),
+        (23, 19, 1),
     ]
 
     @Test(arguments: [(false, false), (true, false), (false, true), (true, true)])
@@ -61,6 +63,26 @@ func naiveMatmul(_ a: Tensor, _ b: Tensor, transposeA: Bool, transposeB: Bool) -
             }
         }
         #expect(c.scalars == [39, 45, 87, 101])
+    }
+
+    /// The matrix-vector paths scale by α and accumulate into β·C as sgemm does.
+    @Test(arguments: [(1, 3, 2), (3, 1, 2)])
+    func vectorPathsScaleAndAccumulate(_ shape: (Int, Int, Int)) {
+        let (m, n, k) = shape
+        let a = Tensor(shape: [m, k], scalars: (0..<(m * k)).map { Float($0 + 1) })
+        let b = Tensor(shape: [k, n], scalars: (0..<(k * n)).map { Float($0 + 2) })
+        let product = naiveMatmul(a, b, transposeA: false, transposeB: false)
+        var c = Tensor(shape: [m, n], repeating: 1)
+        a.withUnsafeBufferPointer { pa in
+            b.withUnsafeBufferPointer { pb in
+                c.withUnsafeMutableBufferPointer { pc in
+                    sgemm(
+                        transposeA: false, transposeB: false, m: m, n: n, k: k, alpha: 2,
+                        a: pa.baseAddress!, b: pb.baseAddress!, beta: 3, c: pc.baseAddress!)
+                }
+            }
+        }
+        #expect(c.scalars == product.scalars.map { 2 * $0 + 3 })
     }
 
     @Test func emptyInnerDimensionGivesZeros() {
