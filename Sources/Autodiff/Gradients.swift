@@ -22,10 +22,11 @@ import TensorCore
 ///     pulled back (not with `createGraph`; targets and `output` are kept): the graph cannot be
 ///     differentiated again, and intermediate values read afterwards are empty. A training step
 ///     uses it to hold less memory at once.
+///   - profile: receives each VJP's time under its op's name (`vaekit bench train --profile`).
 /// - Returns: one gradient per target, with the target's shape (zeros when unreached).
 public func gradients(
     of output: Variable, wrt targets: [Variable], seed: Tensor? = nil, createGraph: Bool = false,
-    releasingGraph: Bool = false, onFinal: ((Int, Variable) -> Void)? = nil
+    releasingGraph: Bool = false, onFinal: ((Int, Variable) -> Void)? = nil, profile: TimeProfile? = nil
 ) -> [Variable] {
     let releasing = releasingGraph && !createGraph
     let targetIDs = Set(targets.map { ObjectIdentifier($0) })
@@ -78,7 +79,9 @@ public func gradients(
         let inputs = createGraph ? node.inputs : node.inputs.map { $0.detached() }
         let outputView = createGraph ? node : node.detached()
         let cotangentView = createGraph ? cotangent : cotangent.detached()
-        let inputCotangents = pullback(cotangentView, inputs, outputView, needed)
+        let inputCotangents = TimeProfile.measure(node.operation, in: profile) {
+            pullback(cotangentView, inputs, outputView, needed)
+        }
         precondition(
             inputCotangents.count == node.inputs.count,
             "\(node.operation): pullback returned \(inputCotangents.count) cotangents")

@@ -49,7 +49,9 @@ public final class ForwardPass {
     }
 
     /// Receives each layer's forward time when set (`Sequential` times its layers).
-    public var profile: LayerProfile?
+    public var profile: TimeProfile?
+    /// Receives each VJP's time in `backward`, by op, when set.
+    public var backwardProfile: TimeProfile?
     private var parameters: [Variable]
     private(set) var records: [CaptureRecord] = []
 
@@ -134,7 +136,7 @@ public final class ForwardPass {
                     store(index, gradient)
                     notify(index)
                 }
-            })
+            }, profile: backwardProfile)
         if onParameter == nil {
             for (index, gradient) in all.prefix(count).enumerated() { store(index, gradient) }
         }

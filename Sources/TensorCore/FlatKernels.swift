@@ -56,6 +56,11 @@ public enum FlatKernels {
         vk_add_into(target, source, count)
     }
 
+    /// Whether every element of `values[0..<count]` is finite (no NaN, no ±∞).
+    public static func allFinite(_ values: UnsafePointer<Float>, count: Int) -> Bool {
+        vk_all_finite(values, count) == 1
+    }
+
     /// The instruction set the kernels run: 2 (AVX-512), 1 (AVX2 + FMA) or 0 (baseline).
     public static var instructionLevel: Int { Int(vk_instruction_level()) }
 }

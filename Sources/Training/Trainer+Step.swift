@@ -35,16 +35,20 @@ extension Trainer {
             config.training.reproducibleReduction
             ? try reproducibleGradient(indices: indices, step: step, scale: scale, started: computeStart)
             : try floatGradient(indices: indices, step: step, scale: scale, started: computeStart)
-        let summed = UnsafeBufferPointer(start: model.arena.gradients.pointer, count: model.arena.count)
-        if summed.contains(where: { !$0.isFinite }) {
-            throw TrainingError.diverged(
-                step: step, lastCheckpoint: run.latestCheckpoint)
+        let phases = profile?.phases
+        let finite = TimeProfile.measure("finiteness check", in: phases) {
+            FlatKernels.allFinite(model.arena.gradients.pointer, count: model.arena.count)
         }
+        if !finite { throw TrainingError.diverged(step: step, lastCheckpoint: run.latestCheckpoint) }
         if config.training.gradientClip > 0 {
-            clipGradientNorm(model.arena, maximumNorm: config.training.gradientClip)
+            TimeProfile.measure("clipping", in: phases) {
+                clipGradientNorm(model.arena, maximumNorm: config.training.gradientClip)
+            }
         }
         let learningRate = schedule.rate(step: step)
-        optimizer.step(model.arena, learningRate: learningRate)
+        TimeProfile.measure("optimizer", in: phases) {
+            optimizer.step(model.arena, learningRate: learningRate)
+        }
         var local = terms.reduce(StepTerms(loss: 0, reconstruction: 0, kl: 0), +)
         local.learningRate = learningRate
         guard communicator.size > 1 else { return local }
@@ -80,7 +84,9 @@ extension Trainer {
                     parts[worker], step: step, scale: scale, worker: worker)
             }
         }
-        model.arena.sumGradients(of: workerGradients)
+        TimeProfile.measure("sum of worker gradients", in: profile?.phases) {
+            model.arena.sumGradients(of: workerGradients)
+        }
         // A non-finite local loss poisons the local gradient, so that the all-reduce below carries
         // it to every rank (NaN + x = NaN): every rank sees the same summed gradient and stops at
         // the same step, with no collective of its own.
@@ -92,7 +98,9 @@ extension Trainer {
         try communicator.allReduceSum(
             UnsafeMutableBufferPointer(start: model.arena.gradients.pointer, count: model.arena.count),
             bucketElements: config.training.allReduceBucketMegabytes * (1 << 20) / MemoryLayout<Float>.stride)
-        stepSeconds.allReduce += (ContinuousClock.now - reduceStart) / .seconds(1)
+        let reduced = ContinuousClock.now - reduceStart
+        stepSeconds.allReduce += reduced / .seconds(1)
+        profile?.phases.add("all-reduce", reduced)
         return terms
     }
 
@@ -103,9 +111,16 @@ extension Trainer {
         _ indices: [Int], step: Int, scale: Float, worker: Int, destination: TensorStorage? = nil,
         onLoss: ((Double) -> Void)? = nil, onParameter: ((Int) -> Void)? = nil
     ) -> StepTerms {
-        let batch = config.objectiveBatch(model: model, set: data.train, indices: indices, step: step)
+        let phases = profile?.phases
+        let batch = TimeProfile.measure("batch", in: phases) {
+            config.objectiveBatch(model: model, set: data.train, indices: indices, step: step)
+        }
         let pass = ForwardPass(arena: model.arena)
-        let terms = model.objectiveTerms(batch, beta: config.training.beta, pass)
+        pass.profile = profile?.layers
+        pass.backwardProfile = profile?.operations
+        let terms = TimeProfile.measure("forward", in: phases) {
+            model.objectiveTerms(batch, beta: config.training.beta, pass)
+        }
         let perExample = terms.loss
         let loss = Double(perExample.value.sum()) * Double(scale)
         // Read before the backward pass, which releases the graph's values as it goes.
@@ -115,9 +130,12 @@ extension Trainer {
             kl: Double(terms.kl.value.sum()) * Double(scale),
             extra: terms.extra.map { Double($0.value.sum()) * Double(scale) } ?? 0)
         onLoss?(loss)
-        pass.backward(
-            perExample.sum() * scale, into: destination ?? workerGradients[worker], onParameter: onParameter,
-            releasingGraph: true)
+        TimeProfile.measure("backward", in: phases) {
+            pass.backward(
+                perExample.sum() * scale, into: destination ?? workerGradients[worker],
+                onParameter: onParameter,
+                releasingGraph: true)
+        }
         return stepTerms
     }
 

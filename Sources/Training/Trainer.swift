@@ -49,6 +49,8 @@ public final class Trainer {
     public var onStep: ((Int) -> Void)?
     /// Write checkpoints, metrics and images (benchmarks turn this off).
     public var writesFiles = true
+    /// Receives every step's time by phase, layer and op when set.
+    public var profile: TrainingProfile?
     /// One gradient buffer per in-process worker.
     let workerGradients: [TensorStorage]
     /// Seconds this rank spent in its steps' forward and backward passes (workers and their sum),

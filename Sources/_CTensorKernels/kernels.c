@@ -343,6 +343,31 @@ static inline __attribute__((always_inline)) void vk_subpixel_direct_pixels(cons
 VK_KERNEL(vk_subpixel_direct, (const vk_subpixel_class *g, const float *x, const float *taps, const float *bias, float *y),
           (g, x, taps, bias, y), { vk_subpixel_direct_pixels(g, x, taps, bias, y); })
 
+// A value is not finite when its exponent bits are all ones; OR-ing the masked exponents of a
+// block and testing once keeps the loop branch-free (and vectorized).
+static inline __attribute__((always_inline)) int vk_all_finite_body(const float *x, long n) {
+    const int32_t exponent = 0x7f800000;
+    for (long start = 0; start < n; start += 4096) {
+        const long end = start + 4096 < n ? start + 4096 : n;
+        int32_t saturated = 0;
+        for (long i = start; i < end; i++) {
+            int32_t bits;
+            memcpy(&bits, x + i, sizeof bits);
+            saturated |= ((bits & exponent) == exponent);
+        }
+        if (saturated) return 0;
+    }
+    return 1;
+}
+
+VK_KERNEL(vk_all_finite_into, (const float *x, long n, int *result), (x, n, result), { *result = vk_all_finite_body(x, n); })
+
+int vk_all_finite(const float *x, long n) {
+    int result = 1;
+    vk_all_finite_into(x, n, &result);
+    return result;
+}
+
 void vk_flush_denormals(void) {
     // Bit 15: flush to zero; bit 6: denormals are zero.
     _mm_setcsr(_mm_getcsr() | 0x8040);

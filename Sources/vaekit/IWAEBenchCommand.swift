@@ -60,7 +60,7 @@ struct IWAEBenchCommand: ParsableCommand {
                     pass: pass)
             }
             estimate([0], nil)  // warm-up: allocator, BLAS buffers
-            let layers = LayerProfile()
+            let layers = TimeProfile()
             let clock = ContinuousClock()
             var timed = Duration.zero
             var start = 0
@@ -82,7 +82,7 @@ struct IWAEBenchCommand: ParsableCommand {
                 for row in layers.rows {
                     print(
                         String(
-                            format: "  %-40@ %8.3f s %6.1f %%", row.layer as NSString, row.seconds,
+                            format: "  %-40@ %8.3f s %6.1f %%", row.name as NSString, row.seconds,
                             100 * row.seconds / seconds))
                 }
             }

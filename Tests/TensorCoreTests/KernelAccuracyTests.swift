@@ -53,4 +53,22 @@ import Testing
                     * Swift.max(1, Swift.abs(gradient)))
         }
     }
+
+    /// The finiteness check (the training step's divergence test) finds one NaN or ±∞ wherever
+    /// it is — first, in a later block, in the tail — and passes huge and tiny finite values.
+    @Test func allFiniteFindsEveryNonFiniteValue() {
+        let count = 10_001
+        var values = [Float](repeating: 1, count: count)
+        values[17] = .greatestFiniteMagnitude
+        values[18] = -.leastNonzeroMagnitude
+        #expect(FlatKernels.allFinite(values, count: count))
+        #expect(FlatKernels.allFinite(values, count: 0))
+        for position in [0, 4095, 4096, 8200, count - 1] {
+            for bad in [Float.nan, .infinity, -.infinity] {
+                var poisoned = values
+                poisoned[position] = bad
+                #expect(!FlatKernels.allFinite(poisoned, count: count), "\(bad) at \(position)")
+            }
+        }
+    }
 }

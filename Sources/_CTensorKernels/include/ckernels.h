@@ -51,6 +51,9 @@ void vk_subpixel_gather(const vk_subpixel_class *geometry, const float *x, float
 void vk_subpixel_direct(const vk_subpixel_class *geometry, const float *x, const float *taps,
                         const float *bias, float *y);
 
+// 1 when every one of the n values is finite (no NaN, no ±∞), else 0.
+int vk_all_finite(const float *x, long n);
+
 // 2 (AVX-512), 1 (AVX2+FMA) or 0 (baseline): the code path the kernels take on this CPU.
 int vk_instruction_level(void);
 
