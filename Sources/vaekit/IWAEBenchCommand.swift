@@ -81,9 +81,8 @@ struct IWAEBenchCommand: ParsableCommand {
                 print("forward time per layer (\(count) images × \(samples) samples, \(chunk) per chunk):")
                 for row in layers.rows {
                     print(
-                        String(
-                            format: "  %-40@ %8.3f s %6.1f %%", row.name as NSString, row.seconds,
-                            100 * row.seconds / seconds))
+                        "  " + row.name.padding(toLength: 40, withPad: " ", startingAt: 0)
+                            + String(format: "%8.3f s %6.1f %%", row.seconds, 100 * row.seconds / seconds))
                 }
             }
             print(
