@@ -4,7 +4,9 @@
 // Kronecker-structured projection of vec(G) with E⟨S(G), S(G')⟩ = ⟨G, G'⟩ and a variance of order
 // ‖G‖²‖G'‖²/D — far below that of projecting each side with a k×k Gaussian pair (order 2/k),
 // for the same stored size. The maps are regenerated from (seed, layer name), never stored.
-// Per example: M = Uᵀ V over its positions (one small GEMM), then sketch[m] = Σ_j M[j, m − j].
+// Per example: Σ over its positions of the two CountSketches' circular convolution, by FFT when D
+// is a power of two (the default 256), else as M = Uᵀ V (one small GEMM) and sketch[m] =
+// Σ_j M[j, m − j].
 
 import Autodiff
 import TensorCore
@@ -67,6 +69,34 @@ struct TensorSketch {
         let outputs = countSketch(
             factor.outputGradients.reshaped(to: [examples * positions, factor.outputGradients.shape[2]]),
             buckets: outputBuckets, signs: outputSigns)
+        var result = Tensor.zeros([examples, size])
+        if size & (size - 1) == 0 {
+            // A power of two: by FFT, O(D log D) per position instead of the D² below.
+            result.withUnsafeMutableBufferPointer { out in
+                outputs.withUnsafeBufferPointer { u in
+                    inputs.withUnsafeBufferPointer { v in
+                        guard let pu = u.baseAddress, let pv = v.baseAddress, let target = out.baseAddress
+                        else {
+                            return
+                        }
+                        FlatKernels.circularConvolutionSums(
+                            pu, pv, into: target, examples: examples, positions: positions, size: size)
+                    }
+                }
+            }
+            return result
+        }
+        return Self.directConvolutionSums(
+            outputs, inputs, examples: examples, positions: positions, size: size)
+    }
+
+    /// The same sums directly, for any D: per example M = Σ_positions u vᵀ (one GEMM), then
+    /// sketch[(j + c) mod D] += M[j, c]. `u`, `v`: `[examples·positions, D]`.
+    static func directConvolutionSums(
+        _ outputs: Tensor, _ inputs: Tensor, examples: Int, positions: Int, size: Int
+    )
+        -> Tensor
+    {
         let outer = UnsafeMutablePointer<Float>.allocate(capacity: size * size)
         defer { outer.deallocate() }
         var result = Tensor.zeros([examples, size])

@@ -56,6 +56,18 @@ public enum FlatKernels {
         vk_add_into(target, source, count)
     }
 
+    /// `out[e] = Σ_{p < positions} u[e·positions + p] ⊛ v[e·positions + p]` for `e < examples`,
+    /// rows of `size` floats (a power of two), ⊛ circular convolution, by FFT: TensorSketch's
+    /// combination of two CountSketches. `u`, `v`: `[examples·positions, size]`; `out`:
+    /// `[examples, size]`.
+    public static func circularConvolutionSums(
+        _ u: UnsafePointer<Float>, _ v: UnsafePointer<Float>, into out: UnsafeMutablePointer<Float>,
+        examples: Int, positions: Int, size: Int
+    ) {
+        precondition(size > 0 && size & (size - 1) == 0, "FFT size \(size) is not a power of two")
+        vk_circular_convolution_sums(u, v, out, examples, positions, size)
+    }
+
     /// Whether every element of `values[0..<count]` is finite (no NaN, no ±∞).
     public static func allFinite(_ values: UnsafePointer<Float>, count: Int) -> Bool {
         vk_all_finite(values, count) == 1

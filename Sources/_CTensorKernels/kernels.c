@@ -11,6 +11,8 @@
 #include <stdint.h>
 #include <xmmintrin.h>
 #include <string.h>
+#include <stdlib.h>
+#include <math.h>
 
 // Dispatch by CPU features (not by CPU model: virtualised Xeons often report an unknown model,
 // which defeats `arch=` clones just as it defeats OpenBLAS's own detection).
@@ -342,6 +344,116 @@ static inline __attribute__((always_inline)) void vk_subpixel_direct_pixels(cons
 
 VK_KERNEL(vk_subpixel_direct, (const vk_subpixel_class *g, const float *x, const float *taps, const float *bias, float *y),
           (g, x, taps, bias, y), { vk_subpixel_direct_pixels(g, x, taps, bias, y); })
+
+// In-place radix-2 FFT of n (a power of two) complex values, each a vector of 16 independent
+// lanes: X[k] = Σ_j x[j]·e^(∓2πi·jk/n), the minus sign forward. `cosines`, `sines`: n/2 values
+// of cos and sin of 2πk/n.
+static inline __attribute__((always_inline)) void vk_fft_lanes(vk_float16 *re, vk_float16 *im, long n,
+                                                               const float *cosines, const float *sines, int inverse) {
+    for (long i = 1, j = 0; i < n; i++) {
+        long bit = n >> 1;
+        for (; j & bit; bit >>= 1) j ^= bit;
+        j ^= bit;
+        if (i < j) {
+            vk_float16 t = re[i];
+            re[i] = re[j];
+            re[j] = t;
+            t = im[i];
+            im[i] = im[j];
+            im[j] = t;
+        }
+    }
+    const float sign = inverse ? 1.0f : -1.0f;
+    for (long length = 2; length <= n; length <<= 1) {
+        const long half = length >> 1;
+        const long step = n / length;
+        for (long start = 0; start < n; start += length) {
+            for (long k = 0; k < half; k++) {
+                const float wr = cosines[k * step];
+                const float wi = sign * sines[k * step];
+                vk_float16 *ar = re + start + k;
+                vk_float16 *ai = im + start + k;
+                const vk_float16 br = ar[half] * wr - ai[half] * wi;
+                const vk_float16 bi = ar[half] * wi + ai[half] * wr;
+                ar[half] = *ar - br;
+                ai[half] = *ai - bi;
+                *ar += br;
+                *ai += bi;
+            }
+        }
+    }
+}
+
+static inline __attribute__((always_inline)) void vk_circular_convolution_body(
+    const float *u, const float *v, float *out, long examples, long positions, long n, vk_float16 *re, vk_float16 *im,
+    vk_float16 *sum_re, vk_float16 *sum_im, const float *cosines, const float *sines) {
+    for (long first = 0; first < examples; first += 16) {
+        const long lanes = examples - first < 16 ? examples - first : 16;
+        for (long k = 0; k < n; k++) {
+            sum_re[k] = (vk_float16){0};
+            sum_im[k] = (vk_float16){0};
+        }
+        for (long p = 0; p < positions; p++) {
+            // Lane e: u of example first + e at position p as the real part, v as the imaginary.
+            for (long k = 0; k < n; k++) {
+                re[k] = (vk_float16){0};
+                im[k] = (vk_float16){0};
+            }
+            for (long e = 0; e < lanes; e++) {
+                const float *ur = u + ((first + e) * positions + p) * n;
+                const float *vr = v + ((first + e) * positions + p) * n;
+                for (long k = 0; k < n; k++) {
+                    re[k][e] = ur[k];
+                    im[k][e] = vr[k];
+                }
+            }
+            vk_fft_lanes(re, im, n, cosines, sines, 0);
+            // Z = U + iV with U, V the spectra of the real u, v: U_k = (Z_k + conj Z_{n−k})/2,
+            // V_k = (Z_k − conj Z_{n−k})/2i, so U_k·V_k = (Z_k² − (conj Z_{n−k})²)/4i.
+            for (long k = 0; k < n; k++) {
+                const long mirror = (n - k) & (n - 1);
+                const vk_float16 ar = re[k], ai = im[k];
+                const vk_float16 br = re[mirror], bi = -im[mirror];
+                const vk_float16 xr = ar * ar - ai * ai - (br * br - bi * bi);
+                const vk_float16 xi = 2 * ar * ai - 2 * br * bi;
+                sum_re[k] += xi * 0.25f;
+                sum_im[k] -= xr * 0.25f;
+            }
+        }
+        vk_fft_lanes(sum_re, sum_im, n, cosines, sines, 1);
+        const float scale = 1.0f / (float)n;
+        for (long e = 0; e < lanes; e++) {
+            float *target = out + (first + e) * n;
+            for (long k = 0; k < n; k++) target[k] = sum_re[k][e] * scale;
+        }
+    }
+}
+
+VK_KERNEL(vk_circular_convolution_lanes,
+          (const float *u, const float *v, float *out, long examples, long positions, long n, vk_float16 *buffers,
+           const float *cosines, const float *sines),
+          (u, v, out, examples, positions, n, buffers, cosines, sines),
+          { vk_circular_convolution_body(u, v, out, examples, positions, n, buffers, buffers + n, buffers + 2 * n,
+                                         buffers + 3 * n, cosines, sines); })
+
+void vk_circular_convolution_sums(const float *u, const float *v, float *out, long examples, long positions,
+                                  long size) {
+    vk_float16 *buffers = aligned_alloc(64, (size_t)(4 * size) * sizeof(vk_float16));
+    float *table = malloc((size_t)size * sizeof(float));
+    if (!buffers || !table) {
+        free(buffers);
+        free(table);
+        return;
+    }
+    for (long k = 0; k < size / 2; k++) {
+        const double angle = 6.283185307179586 * (double)k / (double)size;
+        table[k] = (float)cos(angle);
+        table[size / 2 + k] = (float)sin(angle);
+    }
+    vk_circular_convolution_lanes(u, v, out, examples, positions, size, buffers, table, table + size / 2);
+    free(buffers);
+    free(table);
+}
 
 // A value is not finite when its exponent bits are all ones; OR-ing the masked exponents of a
 // block and testing once keeps the loop branch-free (and vectorized).

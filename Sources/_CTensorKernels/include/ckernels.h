@@ -51,6 +51,13 @@ void vk_subpixel_gather(const vk_subpixel_class *geometry, const float *x, float
 void vk_subpixel_direct(const vk_subpixel_class *geometry, const float *x, const float *taps,
                         const float *bias, float *y);
 
+// TensorSketch's circular convolutions by FFT: out[e] = Σ_{p < positions} u[e·positions + p] ⊛
+// v[e·positions + p] for e < examples, each row `size` floats (a power of two), ⊛ circular
+// convolution ((a ⊛ b)[m] = Σ_j a[j]·b[(m − j) mod size]). Sixteen examples at a time, one per
+// vector lane; u and v of a position share one complex FFT (u real, v imaginary).
+void vk_circular_convolution_sums(const float *u, const float *v, float *out, long examples, long positions,
+                                  long size);
+
 // 1 when every one of the n values is finite (no NaN, no ±∞), else 0.
 int vk_all_finite(const float *x, long n);
 
