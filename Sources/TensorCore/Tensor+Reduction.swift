@@ -1,6 +1,8 @@
 // Reductions and broadcasts. An axis reduction views the tensor as [outer, axis, inner] so that
 // every kernel is a loop over contiguous rows.
 
+internal import _CTensorKernels
+
 #if canImport(Glibc)
     import Glibc
 #endif
@@ -49,6 +51,18 @@ extension Tensor {
 
     /// Sum along `axes` (each axis once); the axes are dropped unless `keepingAxes`.
     public func sum(alongAxes axes: [Int], keepingAxes: Bool = false) -> Tensor {
+        if axes == [rank - 1], rank >= 1 {
+            // Along the last axis: contiguous rows, summed with sixteen partial sums each.
+            let extent = shape[rank - 1]
+            var resultShape = shape
+            if keepingAxes { resultShape[rank - 1] = 1 } else { resultShape.removeLast() }
+            return Tensor(shape: resultShape) { out in
+                withUnsafeBufferPointer { input in
+                    guard let source = input.baseAddress, let target = out.baseAddress else { return }
+                    vk_row_sums(source, target, out.count, extent)
+                }
+            }
+        }
         var result = self
         for axis in Set(axes).sorted(by: >) {
             result = result.reduce(axis: axis, keepingAxis: true, initial: 0) { $0 + $1 }

@@ -455,6 +455,18 @@ void vk_circular_convolution_sums(const float *u, const float *v, float *out, lo
     free(table);
 }
 
+VK_KERNEL(vk_row_sums, (const float *x, float *out, long rows, long extent), (x, out, rows, extent), {
+    for (long r = 0; r < rows; r++) {
+        const float *row = x + r * extent;
+        vk_float16 lanes = {0};
+        long j = 0;
+        for (; j + 16 <= extent; j += 16) lanes += *(const vk_float16 *)(row + j);
+        float tail = 0;
+        for (; j < extent; j++) tail += row[j];
+        out[r] = vk_sum_lanes(lanes) + tail;
+    }
+})
+
 // A value is not finite when its exponent bits are all ones; OR-ing the masked exponents of a
 // block and testing once keeps the loop branch-free (and vectorized).
 static inline __attribute__((always_inline)) int vk_all_finite_body(const float *x, long n) {

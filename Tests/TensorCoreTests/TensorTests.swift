@@ -95,4 +95,21 @@ import Testing
         #expect(x.softplus().scalars[0] > 0)
         #expect(Swift.abs(x.softplus().scalars[2] - log1pf(expf(1))) < 1e-6)
     }
+
+    /// Sums along the last axis take sixteen partial sums per row: the same sums (to rounding)
+    /// as the generic reduction, with and without the kept axis, for rows with and without a tail.
+    @Test func lastAxisSumsMatchTheDefinition() {
+        for shape in [[3, 37], [2, 5, 100], [4, 16], [6, 0], [7]] {
+            let x = Draws(seed: 3, .benchmark).generator(shape.count).normal(shape)
+            let extent = shape[shape.count - 1]
+            let rows = x.count / max(extent, 1)
+            let sums = x.sum(alongAxes: [shape.count - 1])
+            #expect(sums.shape == Array(shape.dropLast()))
+            #expect(x.sum(alongAxes: [shape.count - 1], keepingAxes: true).shape == shape.dropLast() + [1])
+            for row in 0..<(extent == 0 ? sums.count : rows) {
+                let exact = (0..<extent).reduce(0.0) { $0 + Double(x[flat: row * extent + $1]) }
+                #expect(abs(Double(sums[flat: row]) - exact) <= 1e-5 * max(1, Double(extent).squareRoot()))
+            }
+        }
+    }
 }

@@ -58,6 +58,10 @@ void vk_subpixel_direct(const vk_subpixel_class *geometry, const float *x, const
 void vk_circular_convolution_sums(const float *u, const float *v, float *out, long examples, long positions,
                                   long size);
 
+// out[r] = Σ_j x[r·extent + j]: the sums of `rows` contiguous rows, sixteen partial sums per row
+// (a row of 784 pixel terms is otherwise one chain of dependent adds).
+void vk_row_sums(const float *x, float *out, long rows, long extent);
+
 // 1 when every one of the n values is finite (no NaN, no ±∞), else 0.
 int vk_all_finite(const float *x, long n);
 
