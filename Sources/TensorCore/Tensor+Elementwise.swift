@@ -102,8 +102,11 @@ extension Tensor {
         }
     }
 
+    /// Whether `small`, without its leading ones (which change no element's place), is a
+    /// suffix of `large`: `[1, 1, a]` repeats contiguously over `[B, L, a]` as `[a]` does.
     private func isSuffix(_ small: [Int], of large: [Int]) -> Bool {
-        small.count <= large.count && Array(large.suffix(small.count)) == small
+        let trimmed = Array(small.drop { $0 == 1 })
+        return trimmed.count <= large.count && Array(large.suffix(trimmed.count)) == trimmed
     }
 
     /// The shape two shapes broadcast to (NumPy rules); traps on incompatible shapes.

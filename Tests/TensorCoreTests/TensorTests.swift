@@ -25,9 +25,13 @@ import Testing
 
     @Test func broadcastingMatchesDefinition() {
         let a = Philox(seed: 1).normal([2, 3, 4])
-        for bShape in [[4], [3, 1], [1, 4], [2, 1, 4], [1], [2, 3, 1]] {
+        // Leading ones ([1, 4], [1, 1, 4], [1, 3, 4]) take the contiguous fast path, either side.
+        for bShape in [
+            [4], [3, 1], [1, 4], [2, 1, 4], [1], [2, 3, 1], [1, 1, 4], [1, 3, 4], [1, 1, 1],
+        ] {
             let b = Philox(seed: 2).normal(bShape)
             let sum = a + b
+            #expect((b + a).scalars == sum.scalars, "\(bShape), small side first")
             let bStrides = Tensor.broadcastStrides(bShape, to: [2, 3, 4])
             for i in 0..<2 {
                 for j in 0..<3 {
