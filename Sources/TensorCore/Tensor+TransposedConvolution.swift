@@ -12,7 +12,9 @@
 // written to memory and read back. A 1×1 input without padding (the decoder's first layer) has
 // one tap per output pixel: one GEMM with the weight as [Cin, k·k·Cout] writes the output. With
 // few output channels (a Bernoulli decoder's last layer: Cout 1) the GEMM would be a GEMV, so the
-// class is computed directly, each output pixel as J·L dots of Cin.
+// class is computed directly, sixteen output pixels of a row at a time from a channels-first copy
+// of the example's input (the same tap and channel of neighbouring output pixels are
+// neighbouring input pixels).
 
 internal import _CTensorKernels
 
@@ -101,6 +103,10 @@ extension Tensor {
         let block = Swift.max(1, Tensor.windowBlockFloats / deepest)
         let windows = TensorStorage(uninitializedCount: direct ? 0 : block * deepest)
         let product = TensorStorage(uninitializedCount: direct ? 0 : block * outChannels)
+        // The direct form reads each example channels-first with a zero border of k pixels.
+        let border = k
+        let padded = TensorStorage(
+            count: direct ? inChannels * (height + 2 * border) * (width + 2 * border) + 16 : 0, repeating: 0)
         let (inputSize, outputSize) = (height * width * inChannels, outHeight * outWidth * outChannels)
         let biasValues = bias?.scalars ?? []
         self.withUnsafeBufferPointer { input in
@@ -113,11 +119,15 @@ extension Tensor {
                     // J·L·s² reads.
                     for b in 0..<batch {
                         let (x, y) = (inputBase + b * inputSize, outputBase + b * outputSize)
+                        if direct {
+                            vk_channels_first_padded(x, padded.pointer, height, width, inChannels, border)
+                        }
                         for var item in classes {
                             item.taps.withUnsafeBufferPointer { tapValues in
                                 guard let t = tapValues.baseAddress else { return }
                                 if direct {
-                                    vk_subpixel_direct(&item.geometry, x, t, biasBuffer.baseAddress, y)
+                                    vk_subpixel_direct(
+                                        &item.geometry, padded.pointer, t, biasBuffer.baseAddress, y)
                                     return
                                 }
                                 let (rows, columns) = (item.geometry.rows, item.geometry.columns)
@@ -128,20 +138,9 @@ extension Tensor {
                                     sgemm(
                                         transposeA: false, transposeB: false, m: count, n: outChannels,
                                         k: item.depth, a: windows.pointer, b: t, c: product.pointer)
-                                    for row in 0..<count {
-                                        let pixel = start + row
-                                        let oy = item.geometry.first_row + s * (pixel / columns)
-                                        let ox = item.geometry.first_column + s * (pixel % columns)
-                                        let destination = y + (oy * outWidth + ox) * outChannels
-                                        let source = product.pointer + row * outChannels
-                                        if let bias = biasBuffer.baseAddress {
-                                            for co in 0..<outChannels {
-                                                destination[co] = source[co] + bias[co]
-                                            }
-                                        } else {
-                                            destination.update(from: source, count: outChannels)
-                                        }
-                                    }
+                                    vk_subpixel_scatter(
+                                        &item.geometry, product.pointer, biasBuffer.baseAddress, y, start,
+                                        count)
                                     start += count
                                 }
                             }

@@ -269,83 +269,106 @@ typedef float vk_float16 __attribute__((vector_size(64), aligned(4)));
 typedef float vk_float8 __attribute__((vector_size(32), aligned(4)));
 typedef float vk_float4 __attribute__((vector_size(16), aligned(4)));
 
-// lanes += a[i]·b[i] over the whole multiples of 16 in n (lane i mod 16); returns Σ over the
-// tail. Independent lanes keep the vector form without reassociating one running sum.
-static inline __attribute__((always_inline)) float vk_dot_lanes(vk_float16 *lanes, const float *a, const float *b, long n) {
-    long i = 0;
-    for (; i + 16 <= n; i += 16) *lanes += *(const vk_float16 *)(a + i) * *(const vk_float16 *)(b + i);
-    float tail = 0;
-    for (; i < n; i++) tail += a[i] * b[i];
-    return tail;
-}
-
 // Σ of 16 lanes as a tree of halvings.
-static inline __attribute__((always_inline)) float vk_sum_lanes(vk_float16 lanes) {
+static inline __attribute__((always_inline)) float vk_sum_lanes(const vk_float16 *vector) {
+    const vk_float16 lanes = *vector;
     vk_float8 eight = __builtin_shufflevector(lanes, lanes, 0, 1, 2, 3, 4, 5, 6, 7) +
                       __builtin_shufflevector(lanes, lanes, 8, 9, 10, 11, 12, 13, 14, 15);
     vk_float4 four = __builtin_shufflevector(eight, eight, 0, 1, 2, 3) + __builtin_shufflevector(eight, eight, 4, 5, 6, 7);
     return four[0] + four[1] + four[2] + four[3];
 }
 
-// The work of vk_subpixel_direct (out of the macro: its initializer lists hold commas).
-static inline __attribute__((always_inline)) void vk_subpixel_direct_pixels(const vk_subpixel_class *g, const float *x,
-                                                                          const float *taps, const float *bias, float *y) {
+// The work of vk_subpixel_direct: rows of sixteen output pixels. For one tap and one input
+// channel, the inputs of sixteen consecutive output pixels of a class row are sixteen consecutive
+// floats of the padded channels-first input: one vector FMA with the tap's weight broadcast, no
+// horizontal sums; four accumulators (input channels mod 4) keep the FMAs independent.
+static inline __attribute__((always_inline)) void vk_subpixel_direct_rows(const vk_subpixel_class *g, const float *padded,
+                                                                         const float *taps, const float *bias, float *y) {
     const long J = vk_taps(g->kernel, g->stride, g->ry);
     const long L = vk_taps(g->kernel, g->stride, g->rx);
     const long cin = g->in_channels;
     const long cout = g->out_channels;
+    const long border = g->kernel;
+    const long pw = g->width + 2 * border;
+    const long plane = (g->height + 2 * border) * pw;
     const long t0 = (g->first_row + g->padding - g->ry) / g->stride;
     const long u0 = (g->first_column + g->padding - g->rx) / g->stride;
-    // Taps that fall outside the image read zeros: every window has all J·L taps, no branches.
-    float zeros[cin];
-    for (long c = 0; c < cin; c++) zeros[c] = 0.0f;
-    for (long b = 0; b < g->batch; b++) {
-        for (long t = 0; t < g->rows; t++) {
-            const long oy = g->first_row + g->stride * t;
-            // Four output pixels at a time: four independent accumulations.
-            for (long u = 0; u < g->columns; u += 4) {
-                const long lanes_used = g->columns - u < 4 ? g->columns - u : 4;
-                for (long co = 0; co < cout; co++) {
-                    vk_float16 acc0 = {0};
-                    vk_float16 acc1 = {0};
-                    vk_float16 acc2 = {0};
-                    vk_float16 acc3 = {0};
-                    float tails[4] = {0};
-                    for (long j = 0; j < J; j++) {
-                        const long iy = t0 + t - j;
-                        const int row_inside = iy >= 0 && iy < g->height;
-                        for (long l = 0; l < L; l++) {
-                            const float *tap = taps + ((j * L + l) * cout + co) * cin;
-                            const float *sources[4];
-                            for (long k = 0; k < 4; k++) {
-                                const long ix = u0 + u + k - l;
-                                sources[k] = row_inside && k < lanes_used && ix >= 0 && ix < g->width
-                                                 ? x + ((b * g->height + iy) * g->width + ix) * cin
-                                                 : zeros;
-                            }
-                            tails[0] += vk_dot_lanes(&acc0, sources[0], tap, cin);
-                            tails[1] += vk_dot_lanes(&acc1, sources[1], tap, cin);
-                            tails[2] += vk_dot_lanes(&acc2, sources[2], tap, cin);
-                            tails[3] += vk_dot_lanes(&acc3, sources[3], tap, cin);
+    for (long t = 0; t < g->rows; t++) {
+        const long oy = g->first_row + g->stride * t;
+        for (long u = 0; u < g->columns; u += 16) {
+            const long lanes = g->columns - u < 16 ? g->columns - u : 16;
+            for (long co = 0; co < cout; co++) {
+                vk_float16 a0 = {0};
+                vk_float16 a1 = {0};
+                vk_float16 a2 = {0};
+                vk_float16 a3 = {0};
+                for (long j = 0; j < J; j++) {
+                    const long iy = t0 + t - j + border;
+                    for (long l = 0; l < L; l++) {
+                        const float *row = padded + iy * pw + (u0 + u - l + border);
+                        const float *tap = taps + ((j * L + l) * cout + co) * cin;
+                        long ci = 0;
+                        for (; ci + 4 <= cin; ci += 4) {
+                            a0 += tap[ci] * *(const vk_float16 *)(row + ci * plane);
+                            a1 += tap[ci + 1] * *(const vk_float16 *)(row + (ci + 1) * plane);
+                            a2 += tap[ci + 2] * *(const vk_float16 *)(row + (ci + 2) * plane);
+                            a3 += tap[ci + 3] * *(const vk_float16 *)(row + (ci + 3) * plane);
                         }
+                        for (; ci < cin; ci++) a0 += tap[ci] * *(const vk_float16 *)(row + ci * plane);
                     }
-                    const float sums[4] = {vk_sum_lanes(acc0) + tails[0], vk_sum_lanes(acc1) + tails[1],
-                                           vk_sum_lanes(acc2) + tails[2], vk_sum_lanes(acc3) + tails[3]};
-                    for (long k = 0; k < lanes_used; k++) {
-                        const long ox = g->first_column + g->stride * (u + k);
-                        y[((b * g->out_height + oy) * g->out_width + ox) * cout + co] =
-                            sums[k] + (bias ? bias[co] : 0.0f);
-                    }
+                }
+                const vk_float16 sum = (a0 + a1) + (a2 + a3);
+                const float b = bias ? bias[co] : 0.0f;
+                for (long k = 0; k < lanes; k++) {
+                    const long ox = g->first_column + g->stride * (u + k);
+                    y[(oy * g->out_width + ox) * cout + co] = sum[k] + b;
                 }
             }
         }
     }
 }
 
-VK_KERNEL(vk_subpixel_direct, (const vk_subpixel_class *g, const float *x, const float *taps, const float *bias, float *y),
-          (g, x, taps, bias, y), { vk_subpixel_direct_pixels(g, x, taps, bias, y); })
+VK_KERNEL(vk_subpixel_direct, (const vk_subpixel_class *g, const float *padded, const float *taps, const float *bias, float *y),
+          (g, padded, taps, bias, y), { vk_subpixel_direct_rows(g, padded, taps, bias, y); })
+
+VK_KERNEL(vk_channels_first_padded, (const float *x, float *padded, long height, long width, long channels, long border),
+          (x, padded, height, width, channels, border), {
+    const long pw = width + 2 * border;
+    const long plane = (height + 2 * border) * pw;
+    for (long iy = 0; iy < height; iy++)
+        for (long ix = 0; ix < width; ix++) {
+            const float *source = x + (iy * width + ix) * channels;
+            float *target = padded + (iy + border) * pw + ix + border;
+            for (long c = 0; c < channels; c++) target[c * plane] = source[c];
+        }
+})
 
 // In-place radix-2 FFT of n (a power of two) complex values, each a vector of 16 independent
+// Rows start ..< start + count of a class's GEMM product [count, Cout] (+ bias) into their
+// output pixels of y [B, Hout, Wout, Cout]; rows in the gather's order.
+VK_KERNEL(vk_subpixel_scatter, (const vk_subpixel_class *g, const float *product, const float *bias, float *y, long start, long count),
+          (g, product, bias, y, start, count), {
+    const long cout = g->out_channels;
+    long b = start / (g->rows * g->columns);
+    long t = start % (g->rows * g->columns) / g->columns;
+    long u = start % g->columns;
+    for (long r = 0; r < count; r++) {
+        const long oy = g->first_row + g->stride * t;
+        const long ox = g->first_column + g->stride * u;
+        float *target = y + ((b * g->out_height + oy) * g->out_width + ox) * cout;
+        const float *source = product + r * cout;
+        if (bias) {
+            for (long c = 0; c < cout; c++) target[c] = source[c] + bias[c];
+        } else {
+            for (long c = 0; c < cout; c++) target[c] = source[c];
+        }
+        if (++u == g->columns) {
+            u = 0;
+            if (++t == g->rows) { t = 0; b++; }
+        }
+    }
+})
+
 // lanes: X[k] = Σ_j x[j]·e^(∓2πi·jk/n), the minus sign forward. `cosines`, `sines`: n/2 values
 // of cos and sin of 2πk/n.
 static inline __attribute__((always_inline)) void vk_fft_lanes(vk_float16 *re, vk_float16 *im, long n,
@@ -463,7 +486,7 @@ VK_KERNEL(vk_row_sums, (const float *x, float *out, long rows, long extent), (x,
         for (; j + 16 <= extent; j += 16) lanes += *(const vk_float16 *)(row + j);
         float tail = 0;
         for (; j < extent; j++) tail += row[j];
-        out[r] = vk_sum_lanes(lanes) + tail;
+        out[r] = vk_sum_lanes(&lanes) + tail;
     }
 })
 

@@ -46,10 +46,19 @@ typedef struct {
 // row r of `windows` is [J·L·Cin], tap (j, l) at (j·L + l)·Cin.
 void vk_subpixel_gather(const vk_subpixel_class *geometry, const float *x, float *windows, long start,
                         long count);
-// The class computed directly, for few output channels: y[b, oy, ox, co] = bias[co] (or 0) +
-// Σ_{valid j, l} Σ_ci x[b, iy, ix, ci]·taps[(j·L + l)·Cout + co][ci], taps [J·L, Cout, Cin].
-void vk_subpixel_direct(const vk_subpixel_class *geometry, const float *x, const float *taps,
+// Rows start ..< start + count of the class's GEMM product [count, Cout], plus bias (or not), into
+// their output pixels of y [B, Hout, Wout, Cout] (rows in vk_subpixel_gather's order).
+void vk_subpixel_scatter(const vk_subpixel_class *geometry, const float *product, const float *bias, float *y,
+                         long start, long count);
+// The class computed directly, for few output channels, for one example: y[oy, ox, co] =
+// bias[co] (or 0) + Σ_{j, l} Σ_ci x[iy, ix, ci]·taps[(j·L + l)·Cout + co][ci], taps
+// [J·L, Cout, Cin], reading x from `padded`, its channels-first copy with a zero border of
+// `kernel` pixels ([Cin, H + 2k, W + 2k], 16 floats of slack after it: vk_channels_first_padded).
+void vk_subpixel_direct(const vk_subpixel_class *geometry, const float *padded, const float *taps,
                         const float *bias, float *y);
+// Writes x [H, W, C] into the interior of padded [C, H + 2·border, W + 2·border] (the border is
+// left as it is: zero it once).
+void vk_channels_first_padded(const float *x, float *padded, long height, long width, long channels, long border);
 
 // TensorSketch's circular convolutions by FFT: out[e] = Σ_{p < positions} u[e·positions + p] ⊛
 // v[e·positions + p] for e < examples, each row `size` floats (a power of two), ⊛ circular
