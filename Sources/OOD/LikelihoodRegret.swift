@@ -109,6 +109,9 @@ public struct LikelihoodRegret {
     public var timing: RegretTiming?
     /// Receives every refit step's single-sample loss when set.
     public var trace: RegretTrace?
+    /// Receives the time by phase (`IWAE estimates`, `copies`, `forward`, `backward`, `Adam`),
+    /// the refit's forward by layer and its backward by op, when set.
+    public var profile: StepProfile?
 
     /// A regret computer.
     public init(model: VAE, config: RunConfig, settings: RegretSettings) {
@@ -184,7 +187,9 @@ public struct LikelihoodRegret {
             input, target: target, indices: indices, samples: settings.importanceSamples,
             chunk: chunk, draws: config.evaluationDraws(set))
         timing?.add(clock.now - mark, refit: false)
+        profile?.phases.add("IWAE estimates", clock.now - mark)
         mark = clock.now
+        let phases = profile?.phases
         // B copies of the encoder: parameters [B] + shape, in one arena of their own.
         var builder = ParameterArenaBuilder(seed: 0)
         for index in encoderEntries {
@@ -196,20 +201,27 @@ public struct LikelihoodRegret {
             _ = builder.register(
                 entry.name, value.reshaped(to: [1] + value.shape).broadcast(to: [batch] + value.shape))
         }
-        let copies = builder.build()
+        let copies = TimeProfile.measure("copies", in: phases) { builder.build() }
         let adam = Adam(weightDecay: settings.weightDecay)
         // One pass for every step (the frozen decoder's weight layouts are derived once), its
         // encoder parameters rebound to the copies' current values at each step.
         let pass = ForwardPass(arena: model.arena, trainable: false)
+        pass.profile = profile?.layers
         for step in 0..<settings.steps {
             let variables = bind(copies, to: pass, requiringGradients: true)
-            let terms = model.elbo(input, target: target, noise: noise(set, indices, step: step), pass)
-            let losses = terms.loss(beta: 1)
+            let losses = TimeProfile.measure("forward", in: phases) {
+                model.elbo(input, target: target, noise: noise(set, indices, step: step), pass).loss(beta: 1)
+            }
             trace?.record(indices, losses: losses.value.scalars)
             // Σ of independent per-example losses: copy b's gradient sees example b only.
-            let gradients = gradients(of: losses.sum(), wrt: variables, releasingGraph: true)
+            let gradients = TimeProfile.measure("backward", in: phases) {
+                Autodiff.gradients(
+                    of: losses.sum(), wrt: variables, releasingGraph: true, profile: profile?.operations)
+            }
             // On this thread: the workers already fill the cores.
-            adam.step(copies, learningRate: settings.learningRate, gradients: gradients.map(\.value))
+            TimeProfile.measure("Adam", in: phases) {
+                adam.step(copies, learningRate: settings.learningRate, gradients: gradients.map(\.value))
+            }
         }
         timing?.add(clock.now - mark, refit: true)
         mark = clock.now
@@ -222,6 +234,7 @@ public struct LikelihoodRegret {
                 return pass
             }())
         timing?.add(clock.now - mark, refit: false)
+        profile?.phases.add("IWAE estimates", clock.now - mark)
         return indices.enumerated().map { row, index in
             RegretScore(
                 index: index, negativeLogLikelihoodBefore: -Double(before[flat: row]),

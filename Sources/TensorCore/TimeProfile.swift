@@ -30,6 +30,7 @@ public final class TimeProfile: Sendable {
     }
 
     /// `body()`, its time added under `name` when `profile` is set.
+    @discardableResult
     public static func measure<R>(_ name: String, in profile: TimeProfile?, _ body: () throws -> R) rethrows
         -> R
     {

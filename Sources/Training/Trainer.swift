@@ -50,7 +50,7 @@ public final class Trainer {
     /// Write checkpoints, metrics and images (benchmarks turn this off).
     public var writesFiles = true
     /// Receives every step's time by phase, layer and op when set.
-    public var profile: TrainingProfile?
+    public var profile: StepProfile?
     /// One gradient buffer per in-process worker.
     let workerGradients: [TensorStorage]
     /// Seconds this rank spent in its steps' forward and backward passes (workers and their sum),

@@ -6,6 +6,7 @@ import ArgumentParser
 import Cluster
 import Datasets
 import Foundation
+import NN
 import OOD
 import Runs
 import Storage
@@ -36,6 +37,10 @@ struct RegretBenchCommand: ParsableCommand {
 
     @OptionGroup var regret: RegretOptions
 
+    @Flag(
+        help: "Print where the time goes (phases, the refit's layers and backward ops) before the JSON line.")
+    var profile = false
+
     func run() throws {
         try withRanks(blasThreads: .one) { communicator in
             guard images >= 1 else { throw ValidationError("--images must be ≥ 1") }
@@ -58,6 +63,8 @@ struct RegretBenchCommand: ParsableCommand {
             regret.timing = timing
             let steps = RegretTrace()
             if trace != nil { regret.trace = steps }
+            let profile = profile ? StepProfile() : nil
+            regret.profile = profile
             let clock = ContinuousClock()
             let started = clock.now
             let scores = regret.scores(scored, indices: mine)
@@ -72,6 +79,20 @@ struct RegretBenchCommand: ParsableCommand {
                 try writeTrace(trace, regret: regret, set: scored, scores: scores, losses: steps)
             }
             guard communicator.isCoordinator else { return }
+            if let profile {
+                // Thread-seconds of this rank's workers per example-step of the refit.
+                let exampleSteps = Double(mine.count * max(settings.steps, 1))
+                let threadSeconds = profile.phases.rows.reduce(0) { $0 + $1.seconds }
+                print(
+                    "profile of rank 0's \(mine.count) images × \(settings.steps) refit steps, "
+                        + "\(settings.workers) worker(s): "
+                        + String(
+                            format: "%.3f ms per example-step (all phases)",
+                            threadSeconds / exampleSteps * 1e3))
+                profile.print(
+                    unit: "example-step", units: exampleSteps, unitSeconds: threadSeconds / exampleSteps,
+                    perWorker: [], workers: 1, other: nil)
+            }
             // Thread-seconds of each part, scaled to wall seconds per image.
             let perImage = { (value: Double) in
                 value / max(sums[0] + sums[1], 1e-12) * seconds / Double(count)

@@ -4,6 +4,7 @@
 import ArgumentParser
 import Cluster
 import Foundation
+import NN
 import Runs
 import Training
 
@@ -43,7 +44,7 @@ struct TrainBenchCommand: ParsableCommand {
         var started = clock.now
         var finished = clock.now
         let warmup = warmup
-        let profile = profile ? TrainingProfile() : nil
+        let profile = profile ? StepProfile() : nil
         trainer.onStep = { [unowned trainer] step in
             if step == warmup {
                 started = clock.now
@@ -56,7 +57,14 @@ struct TrainBenchCommand: ParsableCommand {
         let seconds = elapsed / .seconds(1)
         let rate = Double(steps * settings.training.batchSize) / max(seconds, 1e-9)
         if let profile, communicator.isCoordinator {
-            printProfile(profile, stepSeconds: seconds / Double(steps), workers: settings.training.workers)
+            let workers = settings.training.workers
+            print(
+                "profile of \(steps) steps, \(workers) worker(s): "
+                    + String(format: "%.3f ms per step", seconds / Double(steps) * 1e3))
+            profile.print(
+                unit: "step", units: Double(steps), unitSeconds: seconds / Double(steps),
+                perWorker: ["batch", "forward", "backward"], workers: workers,
+                other: "other (loss terms, scheduling, waiting)")
         }
         if communicator.isCoordinator {
             print(
@@ -65,36 +73,6 @@ struct TrainBenchCommand: ParsableCommand {
                     + "\"workers\": \(settings.training.workers), \"blas_threads\": \(settings.training.blasThreads), "
                     + "\"peak_resident_mib\": \(peakResidentMiB() ?? -1)}"
             )
-        }
-    }
-
-    /// The profile as milliseconds per step: worker phases, layers and ops per worker (their
-    /// thread-seconds over the workers), the others on the calling thread, and what no phase holds.
-    private func printProfile(_ profile: TrainingProfile, stepSeconds: Double, workers: Int) {
-        let workerPhases: Set = ["batch", "forward", "backward"]
-        let perStep = { (seconds: Double, name: String) -> Double in
-            seconds / Double(steps) / (workerPhases.contains(name) ? Double(workers) : 1)
-        }
-        func line(_ name: String, _ seconds: Double) -> String {
-            name.padding(toLength: 44, withPad: " ", startingAt: 0)
-                + String(format: "%9.3f %7.1f %%", seconds * 1e3, 100 * seconds / stepSeconds)
-        }
-        print(
-            "profile of \(steps) steps, \(workers) worker(s): \(String(format: "%.3f", stepSeconds * 1e3)) ms per step"
-        )
-        print("phase (ms per step, share of the step; worker phases per worker)")
-        var accounted = 0.0
-        for row in profile.phases.rows {
-            let value = perStep(row.seconds, row.name)
-            accounted += value
-            print("  " + line(row.name, value))
-        }
-        print("  " + line("other (loss terms, scheduling, waiting)", stepSeconds - accounted))
-        print("forward by layer (per worker)")
-        for row in profile.layers.rows { print("  " + line(row.name, perStep(row.seconds, "forward"))) }
-        print("backward by op (per worker, largest first)")
-        for row in profile.operations.rows.sorted(by: { $0.seconds > $1.seconds }) {
-            print("  " + line(row.name, perStep(row.seconds, "backward")))
         }
     }
 }

@@ -324,6 +324,20 @@ for set in test noise; do
         "$work/cat256/checkpoints/checkpoint-8.h5" "$work/trace-$set.h5" --check
 done
 
+# The profiles that say where time goes: a refit step, the IWAE decoder against sgemm, a training step.
+check "bench regret --profile: phases, the refit's layers and backward ops" bash -c \
+    "$vaekit bench regret --run '$work/cat256' --images 2 --iwae-samples 10 --steps 3 --workers 1 --profile \
+        > '$work/regret-profile.txt' && grep -q '^  Adam ' '$work/regret-profile.txt' \
+        && grep -q '^  encoder.head ' '$work/regret-profile.txt' && grep -q '^  batchedMatmul ' '$work/regret-profile.txt'"
+check "bench iwae: the decoder's share of the sgemm rate, each layer's time" bash -c \
+    "$vaekit bench iwae --run '$work/cat256' --samples 20 --images 2 --profile > '$work/iwae.txt' \
+        && grep -q '^  decoder.deconv4 ' '$work/iwae.txt' && tail -1 '$work/iwae.txt' | /usr/bin/python3 -c \
+        \"import json,sys; d=json.loads(sys.stdin.read()); sys.exit(not (0 < d['share_of_sgemm'] < 2 and d['decoder_mflop_per_sample'] > 0))\""
+check "bench train --profile: phases, layers, ops" bash -c \
+    "$vaekit bench train --config configs/fashion-mnist-mlp.yaml ${small[*]} --steps 5 --warmup 2 --profile \
+        > '$work/train-profile.txt' && grep -q '^  optimizer ' '$work/train-profile.txt' \
+        && grep -q '^  encoder.fc1 ' '$work/train-profile.txt' && grep -q '^  affine ' '$work/train-profile.txt'"
+
 # The report: the influence and OOD results of the same run in one folder, rendered by Chromium.
 cp -r "$work/influence-1" "$work/report"
 check "ood with a background model (the likelihood ratio)" $vaekit ood --run "$work/report" "${ood[@]}" \
