@@ -27,6 +27,16 @@ run_once() {
         .build/release/vaekit train --config "$2" --run "$1" --max-steps 200 --quiet
     fi
 }
+# lr256_run: runs/lr256-speed, the DCGAN VAE with the 256-way decoder trained for 50 steps on 2
+# ranks (the 256-way speed benchmarks' model), made when missing.
+lr256_config=(--config configs/fashion-mnist-dcgan.yaml --set model.likelihood=categorical256 --set training.workers=1)
+lr256_run() {
+    if [ -z "$(ls runs/lr256-speed/checkpoints/*.h5 2>/dev/null)" ]; then
+        rm -rf runs/lr256-speed
+        mpirun -np 2 --bind-to core -x OPENBLAS_CORETYPE .build/release/vaekit train "${lr256_config[@]}" \
+            --run runs/lr256-speed --max-steps 50 --quiet
+    fi
+}
 # results NAME ARGS SETTINGS: this script's output, also into bench/results/NAME.txt, headed by the
 # command with its arguments, the date, the machine, the commit, and the settings.
 results() {

@@ -13,12 +13,7 @@ samples=${2:-1000}
 . bench/common.sh
 results iwae_decoder "$trials $samples" "DCGAN VAE (runs/bench-dcgan: Bernoulli, 200 steps; runs/lr256-speed: categorical256, 50 steps); K = $samples, 32 test images (8 for the 256-way decoder), Likelihood Regret's batch and chunking, 1 thread; $trials interleaved trials, medians"
 run_once runs/bench-dcgan configs/fashion-mnist-dcgan.yaml
-if [ -z "$(ls runs/lr256-speed/checkpoints/*.h5 2>/dev/null)" ]; then
-    rm -rf runs/lr256-speed
-    mpirun -np 2 --bind-to core -x OPENBLAS_CORETYPE .build/release/vaekit train \
-        --config configs/fashion-mnist-dcgan.yaml --set model.likelihood=categorical256 \
-        --set training.workers=1 --run runs/lr256-speed --max-steps 50 --quiet
-fi
+lr256_run
 declare -A rate share sgemm images
 for _ in $(seq "$trials"); do
     for run in bench-dcgan lr256-speed; do

@@ -15,12 +15,9 @@ trials=${1:-3}
 . bench/common.sh
 results ood_256way_speed "$trials" "DCGAN VAE, categorical256, batch 128; VAEKit 2 ranks x 1 thread, PyTorch 2 threads; LR: K = 200, 100 steps, VAEKit 16 images, PyTorch 4 images; $trials interleaved trials, medians"
 mpi=(mpirun -np 2 --bind-to core -x OPENBLAS_CORETYPE)
-config=(--config configs/fashion-mnist-dcgan.yaml --set model.likelihood=categorical256 --set training.workers=1)
+config=("${lr256_config[@]}")
 run=runs/lr256-speed
-if [ -z "$(ls $run/checkpoints/*.h5 2>/dev/null)" ]; then
-    rm -rf $run
-    "${mpi[@]}" .build/release/vaekit train "${config[@]}" --run $run --max-steps 50 --quiet
-fi
+lr256_run
 ours=(); theirs=(); our_lr=(); their_lr=()
 for _ in $(seq "$trials"); do
     ours+=("$("${mpi[@]}" .build/release/vaekit bench train "${config[@]}" --steps 30 --warmup 5 | rate)")

@@ -10,7 +10,7 @@ trials=${1:-3}
 . bench/common.sh
 results ood_regret_batch "$trials" "DCGAN VAE, Bernoulli (runs/bench-dcgan, 32 images) and categorical256 (runs/lr256-speed, 16 images); K = 200, 100 refit steps, 1 rank × 2 workers; batches 1, 4, 8, 32; $trials interleaved trials, medians"
 run_once runs/bench-dcgan configs/fashion-mnist-dcgan.yaml
-[ -n "$(ls runs/lr256-speed/checkpoints/*.h5 2>/dev/null)" ] || { echo "runs/lr256-speed missing: run bench/iwae_decoder.sh first"; exit 1; }
+lr256_run
 declare -A rate memory
 for _ in $(seq "$trials"); do
     for run in bench-dcgan lr256-speed; do

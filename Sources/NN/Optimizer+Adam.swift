@@ -59,7 +59,8 @@ public final class Adam: MomentOptimizer, Optimizer {
         let inverseCorrection = 1 / correction2Root
         parallelFor(min(elements, arena.count)) { range in
             FlatKernels.adam(
-                parameters: p.base, gradients: g.base, firstMoment: first.base, secondMoment: second.base,
+                parameters: p.base, gradient: g.base + range.lowerBound, firstMoment: first.base,
+                secondMoment: second.base,
                 range: range, beta1: beta1, beta2: beta2, epsilon: epsilon, weightDecay: weightDecay,
                 stepSize: stepSize, inverseCorrection: inverseCorrection)
         }

@@ -6,23 +6,10 @@ internal import _CTensorKernels
 
 /// Vectorized loops over ranges of flat buffers (call them on disjoint ranges from `parallelFor`).
 public enum FlatKernels {
-    /// One Adam step (torch.optim.Adam with L2 weight decay) over `range` of the parameters `p`,
-    /// gradients `g` and moments `m`, `v`; `stepSize` = lr / (1 − β₁ᵗ) and `inverseCorrection`
-    /// = 1 / √(1 − β₂ᵗ).
-    public static func adam(
-        parameters p: UnsafeMutablePointer<Float>, gradients g: UnsafeMutablePointer<Float>,
-        firstMoment m: UnsafeMutablePointer<Float>, secondMoment v: UnsafeMutablePointer<Float>,
-        range: Range<Int>, beta1: Float, beta2: Float, epsilon: Float, weightDecay: Float, stepSize: Float,
-        inverseCorrection: Float
-    ) {
-        let o = range.lowerBound
-        vk_adam(
-            p + o, g + o, m + o, v + o, range.count, beta1, beta2, epsilon, weightDecay, stepSize,
-            inverseCorrection)
-    }
-
-    /// One Adam step over `range` of `p`, `m`, `v`, reading the gradient of element `i` at
-    /// `g[i − range.lowerBound]`: a gradient held outside the arena's buffer.
+    /// One Adam step (torch.optim.Adam with L2 weight decay) over `range` of the parameters `p`
+    /// and moments `m`, `v`, reading the gradient of element `i` at `g[i − range.lowerBound]`
+    /// (the arena's gradient buffer offset by the range's start, or a gradient held elsewhere);
+    /// `stepSize` = lr / (1 − β₁ᵗ) and `inverseCorrection` = 1 / √(1 − β₂ᵗ).
     public static func adam(
         parameters p: UnsafeMutablePointer<Float>, gradient g: UnsafePointer<Float>,
         firstMoment m: UnsafeMutablePointer<Float>, secondMoment v: UnsafeMutablePointer<Float>,
