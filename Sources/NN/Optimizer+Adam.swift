@@ -27,10 +27,7 @@ public final class Adam: MomentOptimizer, Optimizer {
     /// gradients come out of `gradients(of:wrt:)` and would otherwise be copied into it first.
     public func step(_ arena: ParameterArena, learningRate: Float, gradients: [Tensor]) {
         let (m, v) = moments(for: arena)
-        stepCount += 1
-        let t = Float(stepCount)
-        let stepSize = learningRate / (1 - powf(beta1, t))
-        let inverseCorrection = 1 / (1 - powf(beta2, t)).squareRoot()
+        let (stepSize, inverseCorrection) = advance(learningRate: learningRate)
         for (entry, gradient) in zip(arena.entries, gradients) {
             precondition(gradient.count == entry.count, "gradient of \(entry.name): \(gradient.shape)")
             gradient.withUnsafeBufferPointer { values in
@@ -48,15 +45,10 @@ public final class Adam: MomentOptimizer, Optimizer {
     /// state, are left alone): e.g. the encoder prefix of a VAE whose decoder is frozen.
     public func step(_ arena: ParameterArena, learningRate: Float, elements: Int) {
         let (m, v) = moments(for: arena)
-        stepCount += 1
-        let t = Float(stepCount)
-        let correction1 = 1 - powf(beta1, t)
-        let correction2Root = (1 - powf(beta2, t)).squareRoot()
-        let stepSize = learningRate / correction1
+        let (stepSize, inverseCorrection) = advance(learningRate: learningRate)
         let (p, g) = (SharedPointer(arena.values.pointer), SharedPointer(arena.gradients.pointer))
         let (first, second) = (SharedPointer(m), SharedPointer(v))
         let (beta1, beta2, epsilon, weightDecay) = (beta1, beta2, epsilon, weightDecay)
-        let inverseCorrection = 1 / correction2Root
         parallelFor(min(elements, arena.count)) { range in
             FlatKernels.adam(
                 parameters: p.base, gradient: g.base + range.lowerBound, firstMoment: first.base,
@@ -64,5 +56,12 @@ public final class Adam: MomentOptimizer, Optimizer {
                 range: range, beta1: beta1, beta2: beta2, epsilon: epsilon, weightDecay: weightDecay,
                 stepSize: stepSize, inverseCorrection: inverseCorrection)
         }
+    }
+
+    /// Counts the step and returns its bias corrections: lr / (1 − β₁ᵗ) and 1 / √(1 − β₂ᵗ).
+    private func advance(learningRate: Float) -> (stepSize: Float, inverseCorrection: Float) {
+        stepCount += 1
+        let t = Float(stepCount)
+        return (learningRate / (1 - powf(beta1, t)), 1 / (1 - powf(beta2, t)).squareRoot())
     }
 }

@@ -19,10 +19,12 @@
 internal import _CTensorKernels
 
 extension Tensor {
-    /// Output channels below which a class is computed by direct dots rather than a GEMM.
+    /// Output channels below which a class is computed directly (vector FMAs along output rows)
+    /// rather than by a GEMM.
     static let directOutputChannels = 8
 
-    /// Floats of one block of gathered windows: 32 K floats (128 KB), half a core's L2.
+    /// Floats of one block of gathered windows: 16 K floats (64 KB), in L2 beside the GEMM's packed
+    /// operands (the DCGAN decoder's middle layers: one example's whole class per block).
     static let windowBlockFloats = 16384
 
     /// `convTranspose2d(x, W) + b`, channels-last, without autodiff.
@@ -51,7 +53,7 @@ extension Tensor {
         }
         var output = Tensor.zeros([batch, outHeight, outWidth, outChannels])
         let w = weight.scalars
-        // Few output channels: each output pixel's J·L short dots, no GEMM (whose N would be 1).
+        // Few output channels: computed directly, no GEMM (whose N would be 1).
         let direct = outChannels < Tensor.directOutputChannels
         var classes: [(geometry: vk_subpixel_class, depth: Int, taps: Tensor)] = []
         // Pixels of a class without taps (k < stride) hold the bias alone.
