@@ -11,11 +11,14 @@ public final class StepProfile: Sendable {
     /// per worker, then `sum of worker gradients`, `all-reduce`, `finiteness check`, `clipping`,
     /// `optimizer`; a refit: `IWAE estimates`, `copies`, `forward`, `backward`, `Adam`).
     public let phases = TimeProfile()
-    /// Each layer's forward time.
-    public let layers = TimeProfile()
-    /// Each VJP's time in the backward pass, by op.
-    public let operations = TimeProfile()
+    /// Each layer's forward time (nil for phases only).
+    public let layers: TimeProfile?
+    /// Each VJP's time in the backward pass, by op (nil for phases only).
+    public let operations: TimeProfile?
 
-    /// An empty profile.
-    public init() {}
+    /// An empty profile; `detailed: false` times the phases only (no clock read per layer or op).
+    public init(detailed: Bool = true) {
+        layers = detailed ? TimeProfile() : nil
+        operations = detailed ? TimeProfile() : nil
+    }
 }

@@ -60,25 +60,6 @@ public struct RegretScore: Equatable, Sendable, Codable {
     public var regret: Double { negativeLogLikelihoodBefore - negativeLogLikelihoodAfter }
 }
 
-/// Where Likelihood Regret's time goes: the two IWAE estimates and the refit.
-/// Thread-seconds, summed over workers.
-public final class RegretTiming: Sendable {
-    private let tally = Mutex((iwae: 0.0, refit: 0.0))
-
-    /// Thread-seconds in both IWAE estimates.
-    public var importanceWeightedSeconds: Double { tally.withLock { $0.iwae } }
-    /// Thread-seconds in the refit steps (copies, forward, backward, Adam).
-    public var refitSeconds: Double { tally.withLock { $0.refit } }
-
-    /// An empty tally.
-    public init() {}
-
-    func add(_ duration: Duration, refit: Bool) {
-        let seconds = duration / .seconds(1)
-        tally.withLock { if refit { $0.refit += seconds } else { $0.iwae += seconds } }
-    }
-}
-
 /// The refit's loss trajectories: each example's single-sample −ELBO (nats) at every step, in
 /// step order, for comparing the refit step by step with a reference.
 public final class RegretTrace: Sendable {
@@ -105,12 +86,11 @@ public struct LikelihoodRegret {
     public var config: RunConfig
     /// Settings.
     public var settings: RegretSettings
-    /// Receives the time split when set.
-    public var timing: RegretTiming?
     /// Receives every refit step's single-sample loss when set.
     public var trace: RegretTrace?
-    /// Receives the time by phase (`IWAE estimates`, `copies`, `forward`, `backward`, `Adam`),
-    /// the refit's forward by layer and its backward by op, when set.
+    /// Receives the thread-seconds by phase (`IWAE estimates`, `copies`, `forward`, `backward`,
+    /// `Adam`: the refit is all but the first) and, when detailed, the refit's forward by layer and
+    /// its backward by op.
     public var profile: StepProfile?
 
     /// A regret computer.
@@ -181,14 +161,12 @@ public struct LikelihoodRegret {
         let batch = indices.count
         let chunk = settings.samplesPerChunk(batch: batch, likelihood: model.likelihood)
         let clock = ContinuousClock()
-        var mark = clock.now
+        let started = clock.now
         let (input, target) = config.batch(set, indices: indices, step: RunConfig.evaluationStep)
         let before = model.importanceWeightedLogLikelihood(
             input, target: target, indices: indices, samples: settings.importanceSamples,
             chunk: chunk, draws: config.evaluationDraws(set))
-        timing?.add(clock.now - mark, refit: false)
-        profile?.phases.add("IWAE estimates", clock.now - mark)
-        mark = clock.now
+        profile?.phases.add("IWAE estimates", clock.now - started)
         let phases = profile?.phases
         // B copies of the encoder: parameters [B] + shape, in one arena of their own.
         var builder = ParameterArenaBuilder(seed: 0)
@@ -223,8 +201,7 @@ public struct LikelihoodRegret {
                 adam.step(copies, learningRate: settings.learningRate, gradients: gradients.map(\.value))
             }
         }
-        timing?.add(clock.now - mark, refit: true)
-        mark = clock.now
+        let estimated = clock.now
         let after = model.importanceWeightedLogLikelihood(
             input, target: target, indices: indices, samples: settings.importanceSamples,
             chunk: chunk, draws: config.evaluationDraws(set),
@@ -233,8 +210,7 @@ public struct LikelihoodRegret {
                 _ = bind(copies, to: pass, requiringGradients: false)
                 return pass
             }())
-        timing?.add(clock.now - mark, refit: false)
-        profile?.phases.add("IWAE estimates", clock.now - mark)
+        profile?.phases.add("IWAE estimates", clock.now - estimated)
         return indices.enumerated().map { row, index in
             RegretScore(
                 index: index, negativeLogLikelihoodBefore: -Double(before[flat: row]),

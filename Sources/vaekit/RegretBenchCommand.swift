@@ -59,11 +59,10 @@ struct RegretBenchCommand: ParsableCommand {
             warm.steps = min(settings.steps, 2)
             _ = LikelihoodRegret(model: model, config: config, settings: warm).scores(scored, indices: [0])
             try communicator.barrier()
-            let timing = RegretTiming()
-            regret.timing = timing
             let steps = RegretTrace()
             if trace != nil { regret.trace = steps }
-            let profile = profile ? StepProfile() : nil
+            // Phases always (the IWAE/refit split below); layers and ops with --profile.
+            let profile = StepProfile(detailed: self.profile)
             regret.profile = profile
             let clock = ContinuousClock()
             let started = clock.now
@@ -71,15 +70,16 @@ struct RegretBenchCommand: ParsableCommand {
             try communicator.barrier()
             let elapsed = clock.now - started
             let seconds = elapsed / .seconds(1)
-            var sums = [
-                timing.importanceWeightedSeconds, timing.refitSeconds, scores.map(\.regret).reduce(0, +),
-            ]
+            let phases = profile.phases.rows
+            let iwaeSeconds = phases.filter { $0.name == "IWAE estimates" }.reduce(0) { $0 + $1.seconds }
+            let refitSeconds = phases.reduce(0) { $0 + $1.seconds } - iwaeSeconds
+            var sums = [iwaeSeconds, refitSeconds, scores.map(\.regret).reduce(0, +)]
             try communicator.allReduceSum(&sums)
             if let trace {
                 try writeTrace(trace, regret: regret, set: scored, scores: scores, losses: steps)
             }
             guard communicator.isCoordinator else { return }
-            if let profile {
+            if self.profile {
                 // Thread-seconds of this rank's workers per example-step of the refit.
                 let exampleSteps = Double(mine.count * max(settings.steps, 1))
                 let threadSeconds = profile.phases.rows.reduce(0) { $0 + $1.seconds }

@@ -28,9 +28,9 @@ extension StepProfile {
         }
         if let other { Swift.print(line(other, unitSeconds - accounted)) }
         Swift.print("forward by layer (per worker)")
-        for row in layers.rows { Swift.print(line(row.name, value(row.seconds, nil))) }
+        for row in layers?.rows ?? [] { Swift.print(line(row.name, value(row.seconds, nil))) }
         Swift.print("backward by op (per worker, largest first)")
-        for row in operations.rows.sorted(by: { $0.seconds > $1.seconds }) {
+        for row in (operations?.rows ?? []).sorted(by: { $0.seconds > $1.seconds }) {
             Swift.print(line(row.name, value(row.seconds, nil)))
         }
     }
